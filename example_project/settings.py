@@ -1,0 +1,131 @@
+"""Settings of the example site: SQLite by default, DATABASE_URL and REDIS_URL when set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-project-insecure-key-change-me-in-production-0123456789")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["*"] if DEBUG else os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "oauth2_provider",  # before flex_auth_django: our admin replaces DOT's registrations
+    "flex_auth_django",
+    "example_project.demo_api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+}
+
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The password grant's `username` is the user's email.
+AUTHENTICATION_BACKENDS = ["flex_auth_django.backends.EmailBackend"]
+
+AUTH_PASSWORD_VALIDATORS = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- django-oauth-toolkit, extended by flex_auth_django --------------------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "flex_auth_django.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "flex_auth_django.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "flex_auth_django.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # unused, but DOT's migrations need it named
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "flex_auth_django.server.FlexServer",
+    "OAUTH2_VALIDATOR_CLASS": "flex_auth_django.validator.FlexValidator",
+}
+
+# -- flex_auth_django: every key, with its default -------------------------------------
+FLEX_AUTH = {
+    # "ACCESS_TOKEN_LIFETIME": 600,            # seconds
+    # "TRUSTED_TOKEN_LIFETIME": 300,
+    # "REFRESH_TOKEN_LIFETIME": 30 * 86400,
+    # "SESSION_MAX_LIFETIME": 180 * 86400,
+    # "REFRESH_GRACE_PERIOD": 10,
+    # "INVALID_GRANT_STATUS": 401,             # 400 for strict RFC 6749 clients
+    # "DIGEST_KEYS": None,                     # [("k2", "new key"), ("k1", "old key")]; None: from SECRET_KEY
+    # "TOKEN_BYTES": 32,
+    # "GRANT_CLASSES": [...],                  # see flex_auth_django/settings.py
+    # "MAX_PARAMETER_LENGTH": 4096,
+    # "MAX_BODY_BYTES": 16384,
+    # "LAST_USED_RESOLUTION": 300,
+    # "INTROSPECTION_CLIENT_IDS": [],
+    # "PASSWORD_CHANGE_REVOKES_SESSIONS": True,
+    # "NUM_PROXIES": None,
+    # "THROTTLE_ENABLED": True,
+    # "THROTTLE_CACHE": "default",
+    # "THROTTLE_USERNAME": (10, 900),
+    # "THROTTLE_IP": (50, 900),
+    # "THROTTLE_CLIENT_SECRET": (20, 900),
+    # "THROTTLE_CACHE_FAILURE": "closed",
+    # "UNAVAILABLE_RETRY_AFTER": 5,
+}
+if os.environ.get("FLEX_ACCESS_TOKEN_LIFETIME"):
+    FLEX_AUTH["ACCESS_TOKEN_LIFETIME"] = int(os.environ["FLEX_ACCESS_TOKEN_LIFETIME"])
+
+REST_FRAMEWORK = {
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "flex_auth_django": {"handlers": ["console"], "level": os.environ.get("FLEX_LOG_LEVEL", "INFO")},
+    },
+}

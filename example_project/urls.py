@@ -1,0 +1,15 @@
+"""The example site: admin, the Authentication API at /oauth/ and /v1/auth/, and a demo API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from flex_auth_django.views import MetadataView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("oauth/", include("flex_auth_django.urls")),
+    # What the Sharetribe SDKs call: {baseUrl}/v1/auth/token and /v1/auth/revoke.
+    path("v1/auth/", include("flex_auth_django.urls", namespace="flex_auth_sdk")),
+    path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="oauth-metadata"),
+    path("", include("example_project.demo_api.urls")),
+]

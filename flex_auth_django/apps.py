@@ -1,0 +1,12 @@
+"""App configuration: wires system checks and signal receivers at start-up."""
+
+from django.apps import AppConfig
+
+
+class FlexAuthConfig(AppConfig):
+    name = "flex_auth_django"
+    verbose_name = "API applications"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import audit, checks, receivers  # noqa: F401  (registration side effects)

@@ -1,0 +1,177 @@
+"""OAuth error classes (RFC 6749 section 5.2, RFC 6750, RFC 8693) and their one rendering.
+
+Every class subclasses oauthlib's OAuth2Error, so oauthlib and django-oauth-toolkit treat
+them natively; `to_response()` is the single place an error becomes an HTTP response,
+and `from_oauthlib()` translates errors oauthlib raises itself.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from oauthlib.oauth2 import OAuth2Error
+
+from .http import json_response
+from .settings import flex_settings
+
+
+class OAuthError(OAuth2Error):
+    error = "invalid_request"
+    status_code = 400
+    description = "The request is invalid."
+
+    def __init__(
+        self,
+        description: str | None = None,
+        *,
+        basic_challenge: bool = False,
+        retry_after: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(description=description)
+        self.basic_challenge = basic_challenge
+        self.retry_after = retry_after
+        self.extra_headers = headers or {}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = dict(self.extra_headers)
+        # RFC 6749 2.3.1 / 5.2: challenge with Basic only when the client used Basic; a
+        # Basic challenge to a browser's fetch() would pop up a password dialog.
+        if self.basic_challenge and self.status_code == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="flex-auth"'
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(int(self.retry_after))
+        return headers
+
+    def as_dict(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+    def to_response(self) -> HttpResponse:
+        return json_response(self.as_dict(), status=self.status_code, headers=self.headers)
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    error = "invalid_client"
+    status_code = 401
+    description = "Client authentication failed."
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+    description = "The provided grant is invalid, expired or revoked."
+
+    # Read at call time: FLEX_AUTH['INVALID_GRANT_STATUS'] (401 for the SDKs, 400 for RFC clients).
+    @property
+    def status_code(self) -> int:  # type: ignore[override]
+        return int(flex_settings.INVALID_GRANT_STATUS)
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+    description = "This application may not use this grant type."
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+    description = "The grant type is not supported."
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+    description = "The requested scope is not allowed."
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 section 3.1: the Bearer token is missing a live counterpart."""
+
+    error = "invalid_token"
+    status_code = 401
+    description = "The access token is invalid, expired or revoked."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = super().headers
+        headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{self.description}"'
+        return headers
+
+
+class InsufficientScope(OAuthError):
+    error = "insufficient_scope"
+    status_code = 403
+    description = "The access token does not grant the scope this request needs."
+
+    def __init__(self, description: str | None = None, *, required: list[str] | None = None, **kwargs) -> None:
+        super().__init__(description, **kwargs)
+        self.required = required or []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = super().headers
+        challenge = 'Bearer error="insufficient_scope"'
+        if self.required:
+            challenge += f', scope="{" ".join(self.required)}"'
+        headers["WWW-Authenticate"] = challenge
+        return headers
+
+
+class TooManyRequests(OAuthError):
+    error = "too_many_requests"
+    status_code = 429
+    description = "Too many attempts; try again later."
+
+
+class TemporarilyUnavailable(OAuthError):
+    error = "temporarily_unavailable"
+    status_code = 503
+    description = "The service is temporarily unavailable; try again shortly."
+
+    def __init__(self, description: str | None = None, **kwargs) -> None:
+        kwargs.setdefault("retry_after", flex_settings.UNAVAILABLE_RETRY_AFTER)
+        super().__init__(description, **kwargs)
+
+
+class MethodNotAllowed(OAuthError):
+    error = "invalid_request"
+    status_code = 405
+
+    def __init__(self, method: str, allowed: tuple[str, ...] = ("POST",)) -> None:
+        super().__init__(
+            f"Method {method[:16]} is not allowed here; use {', '.join(allowed)}.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+
+class ServerError(OAuthError):
+    error = "server_error"
+    status_code = 500
+    description = "The server could not complete the request."
+
+
+_BY_CODE = {
+    cls.error: cls
+    for cls in (
+        InvalidClient,
+        InvalidGrant,
+        UnauthorizedClient,
+        UnsupportedGrantType,
+        InvalidScope,
+        TemporarilyUnavailable,
+        InvalidToken,
+        InsufficientScope,
+        TooManyRequests,
+        ServerError,
+    )
+}
+
+
+def from_oauthlib(exc: OAuth2Error) -> OAuthError:
+    """Our error for one raised by oauthlib itself (e.g. its method and query checks)."""
+    if isinstance(exc, OAuthError):
+        return exc
+    cls = _BY_CODE.get(exc.error or "", InvalidRequest)
+    description = exc.description if exc.description and exc.description.isascii() else None
+    return cls(description)

@@ -1,0 +1,71 @@
+"""token_exchange: a live user token becomes a short-lived trusted:user token (RFC 8693 shape).
+
+Served under Sharetribe's name `token_exchange` (what the SDK's exchangeToken sends)
+and the RFC 8693 URN. Needs the Marketplace app's secret, so it only happens server-side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oauthlib.common import Request
+
+from .. import scopes, tokens
+from ..errors import InvalidGrant, InvalidRequest
+from ..models import AccessToken, ApiType, Application, TokenKind
+from .base import BaseGrant, param
+
+URN = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+
+
+@dataclass(frozen=True)
+class _Validated:
+    application: Application
+    subject: AccessToken
+    scope: str
+
+
+class TokenExchangeGrant(BaseGrant):
+    grant_types = ("token_exchange", URN)
+    api_types = frozenset({ApiType.MARKETPLACE})
+
+    def needs_secret(self, application: Application) -> bool:
+        return True
+
+    def validate(self, request: Request, application: Application) -> _Validated:
+        rfc_form = request.grant_type == URN
+        subject_token = param(request, "subject_token")
+        subject_type = param(request, "subject_token_type")
+        if subject_token is None:
+            raise InvalidRequest("Missing subject_token.")
+        if subject_type is None and rfc_form:
+            raise InvalidRequest("Missing subject_token_type.")
+        if subject_type is not None and subject_type != ACCESS_TOKEN_TYPE:
+            raise InvalidRequest(f"subject_token_type must be {ACCESS_TOKEN_TYPE}.")
+        requested_type = param(request, "requested_token_type")
+        if requested_type is not None and requested_type != ACCESS_TOKEN_TYPE:
+            raise InvalidRequest(f"requested_token_type must be {ACCESS_TOKEN_TYPE}.")
+        if param(request, "actor_token") is not None or param(request, "actor_token_type") is not None:
+            raise InvalidRequest("Delegation (actor_token) is not supported.")
+        scope = scopes.resolve(request.scope, scopes.TRUSTED_USER)
+        subject = tokens.live_access(subject_token)
+        # Only a user token of this very application: not anonymous, not already trusted.
+        if subject is None or subject.application_id != application.pk or subject.kind != TokenKind.USER:
+            raise InvalidGrant("subject_token is not a live user access token of this application.")
+        return _Validated(application, subject, scope)
+
+    def issue(self, request: Request, validated: _Validated) -> tokens.Issued:
+        return tokens.issue(
+            validated.application,
+            kind=TokenKind.TRUSTED_USER,
+            scope=validated.scope,
+            user=validated.subject.user,
+            subject=validated.subject,
+        )
+
+    def render(self, request: Request, issued: tokens.Issued) -> dict[str, object]:
+        body = issued.as_response()
+        if request.grant_type == URN:
+            body["issued_token_type"] = ACCESS_TOKEN_TYPE
+        return body

@@ -1,0 +1,38 @@
+"""JSON responses that are never cached (RFC 6749 section 5.1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    body = data if isinstance(data, str | bytes) else json.dumps(data, separators=(",", ":"))
+    response = HttpResponse(body, status=status, content_type="application/json")
+    for name, value in NO_STORE.items():
+        response[name] = value
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For behind FLEX_AUTH['NUM_PROXIES'] proxies.
+
+    Only the entries added by the trusted proxies are believed; everything further
+    left could have been written by the client.
+    """
+    from .settings import flex_settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = flex_settings.NUM_PROXIES
+    if not proxies:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < int(proxies):
+        return remote
+    return forwarded[-int(proxies)][:64] or remote

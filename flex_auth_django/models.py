@@ -1,0 +1,170 @@
+"""API applications and their tokens, swapped into django-oauth-toolkit.
+
+These are DOT's swapped models (OAUTH2_PROVIDER_APPLICATION_MODEL, ..._ACCESS_TOKEN_MODEL,
+..._REFRESH_TOKEN_MODEL). They do not inherit DOT's abstract models, which carry a
+plain-text `token` column, a PBKDF2-hashed `client_secret` and one grant type per
+application: here only keyed digests are stored, and the API type decides the grants.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiType(models.TextChoices):
+    MARKETPLACE = "marketplace", _("Marketplace API")
+    INTEGRATION = "integration", _("Integration API")
+
+
+class TokenKind(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Anonymous")
+    USER = "user", _("User")
+    TRUSTED_USER = "trusted_user", _("Trusted user")
+    INTEGRATION = "integration", _("Integration")
+
+
+class Application(models.Model):
+    """An API client, as Sharetribe Console shows it: name, API type, client ID and secret."""
+
+    name = models.CharField(_("name"), max_length=255)
+    api_type = models.CharField(_("API type"), max_length=16, choices=ApiType.choices)
+    client_id = models.UUIDField(_("client ID"), unique=True, default=uuid.uuid4, editable=False)
+    client_secret_digest = models.CharField(_("client secret digest"), max_length=128, editable=False)
+    client_secret_last4 = models.CharField(_("client secret (last 4)"), max_length=4, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_api_type_display()})"
+
+    # -- what django-oauth-toolkit asks of an application --------------------------
+    client_type = "confidential"
+
+    def is_usable(self, request: object) -> bool:
+        return self.is_active
+
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        from .grants import get_registry
+
+        registry = get_registry()
+        return any(registry.allows(name, self.api_type) for name in grant_types)
+
+
+class TokenQuerySet(models.QuerySet):
+    def live(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked__isnull=True, expires__gt=now)
+
+
+class RefreshToken(models.Model):
+    """A refresh token, stored as a digest; one row per generation of a session.
+
+    `family` names the session: every refresh and access token descended from one
+    password or client-credentials grant shares it, so revoking a session is one
+    UPDATE per table. `parent` is the generation this one was rotated from.
+    """
+
+    digest = models.CharField(max_length=100, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="refresh_tokens",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flex_refresh_tokens",
+    )
+    kind = models.CharField(max_length=16, choices=TokenKind.choices)
+    scope = models.CharField(max_length=255)
+    family = models.UUIDField(db_index=True, editable=False)
+    family_started = models.DateTimeField(editable=False)
+    parent = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="successor", editable=False
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires = models.DateTimeField(db_index=True)
+    retired = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    objects = TokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refresh token")
+        verbose_name_plural = _("refresh tokens")
+
+    def __str__(self) -> str:
+        # Never the token or its digest: __str__ reaches logs and the admin.
+        return f"RefreshToken #{self.pk}"
+
+
+class AccessToken(models.Model):
+    """An access token, stored as a digest."""
+
+    digest = models.CharField(max_length=100, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flex_access_tokens",
+    )
+    kind = models.CharField(max_length=16, choices=TokenKind.choices)
+    scope = models.CharField(max_length=255)
+    # The session this token belongs to (None for anonymous tokens).
+    family = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
+    # For trusted-user tokens: the user access token it was exchanged from.
+    subject = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="exchanged", editable=False
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires = models.DateTimeField(db_index=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    objects = TokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self) -> str:
+        return f"AccessToken #{self.pk}"
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.scope.split()
+
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires
+
+    def is_live(self, now=None) -> bool:
+        """Usable right now: not revoked or expired, and neither its app nor its user switched off."""
+        now = now or timezone.now()
+        if self.revoked is not None or now >= self.expires or not self.application.is_active:
+            return False
+        return self.user_id is None or self.user.is_active
+
+    # -- what django-oauth-toolkit and DOT's DRF classes ask of a token ------------
+    def allow_scopes(self, scopes) -> bool:
+        return set(scopes or ()).issubset(self.scopes)
+
+    def is_valid(self, scopes=None) -> bool:
+        return self.is_live() and self.allow_scopes(scopes)

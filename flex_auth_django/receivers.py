@@ -1,0 +1,22 @@
+"""Kill switches driven by model signals: a password change ends the user's sessions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from . import signals, tokens
+from .settings import flex_settings
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="flex_auth_password_change")
+def revoke_on_password_change(sender, instance, created: bool, **kwargs) -> None:
+    # AbstractBaseUser.set_password() keeps the raw password on `_password` until the
+    # save that follows; hash upgrades at login clear it first, so they do not count.
+    if created or getattr(instance, "_password", None) is None:
+        return
+    if not flex_settings.PASSWORD_CHANGE_REVOKES_SESSIONS:
+        return
+    if tokens.revoke_for(user=instance):
+        signals.token_revoked.send(sender=sender, application=None, user=instance, family=None, what="user", ip=None)

@@ -1,0 +1,303 @@
+"""The token service: the one place tokens are issued, looked up, rotated and revoked.
+
+Grants, views and the DRF classes call these functions and never touch the token
+tables themselves, so the transactional rules live here only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..errors import InvalidGrant
+from ..models import AccessToken, Application, RefreshToken, TokenKind
+from ..settings import flex_settings
+from . import digests, generate
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What a token response carries, plus the stored rows."""
+
+    access_token: str
+    expires_in: int
+    scope: str
+    access: AccessToken
+    refresh_token: str | None = None
+    refresh: RefreshToken | None = None
+
+    def as_response(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "access_token": self.access_token,
+            "token_type": "bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=int(getattr(flex_settings, name)))
+
+
+def access_lifetime(kind: str) -> timedelta:
+    return _seconds("TRUSTED_TOKEN_LIFETIME" if kind == TokenKind.TRUSTED_USER else "ACCESS_TOKEN_LIFETIME")
+
+
+def _refresh_expiry(now: datetime, family_started: datetime) -> datetime:
+    return min(now + _seconds("REFRESH_TOKEN_LIFETIME"), family_started + _seconds("SESSION_MAX_LIFETIME"))
+
+
+def _digest_filter(raw: str) -> Q:
+    found = digests.candidates(raw)
+    return Q(digest=found[0]) if len(found) == 1 else Q(digest__in=found)
+
+
+# -- issuing --------------------------------------------------------------------------
+
+
+def issue(
+    application: Application,
+    *,
+    kind: str,
+    scope: str,
+    user=None,
+    with_refresh: bool = False,
+    subject: AccessToken | None = None,
+) -> Issued:
+    """Mint an access token (and, for a new session, its first refresh token)."""
+    now = timezone.now()
+    refresh_raw = refresh = None
+    family = subject.family if subject is not None else None
+    with transaction.atomic():
+        if with_refresh:
+            family = uuid.uuid4()
+            refresh_raw = generate.refresh_token()
+            refresh = RefreshToken.objects.create(
+                digest=digests.make(refresh_raw),
+                application=application,
+                user=user,
+                kind=kind,
+                scope=scope,
+                family=family,
+                family_started=now,
+                created=now,
+                expires=_refresh_expiry(now, now),
+            )
+        access_raw = generate.access_token()
+        access = _create_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+    return Issued(access_raw, _whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
+
+
+def _create_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
+    return AccessToken.objects.create(
+        digest=digests.make(raw),
+        application=application,
+        user=user,
+        kind=kind,
+        scope=scope,
+        family=family,
+        subject=subject,
+        created=now,
+        expires=now + access_lifetime(kind),
+    )
+
+
+def _whole_seconds(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds()))
+
+
+# -- looking up -----------------------------------------------------------------------
+
+
+def find_access(raw: str | None) -> AccessToken | None:
+    """The stored access token for `raw` (live or not), with its application and user: one query."""
+    if not generate.looks_like(raw, generate.ACCESS_PREFIX):
+        return None
+    return AccessToken.objects.select_related("application", "user").filter(_digest_filter(raw)).first()
+
+
+def live_access(raw: str | None) -> AccessToken | None:
+    """The access token for `raw` if it may be used right now, else None."""
+    token = find_access(raw)
+    return token if token is not None and token.is_live() else None
+
+
+def find_refresh(raw: str | None) -> RefreshToken | None:
+    if not generate.looks_like(raw, generate.REFRESH_PREFIX):
+        return None
+    return RefreshToken.objects.select_related("user").filter(_digest_filter(raw)).first()
+
+
+# -- rotating -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    issued: Issued
+    row: RefreshToken
+    replayed: bool  # True when answered again within the grace period
+
+
+def redeem_refresh(raw: str | None, application: Application) -> Redeemed:
+    """Rotate a refresh token: retire it and mint its successor, exactly once.
+
+    The successor is derived from the presented token (digests.derive), so a client
+    that retries within REFRESH_GRACE_PERIOD gets the very same answer; any other reuse
+    of a retired token revokes the whole session (RFC 9700 section 4.14.2).
+    Concurrency: the conditional UPDATE below lets one request win; the others block on
+    its row lock (PostgreSQL) or the database lock (SQLite) and then take the replay path.
+    """
+    row = find_refresh(raw)
+    if row is None or row.application_id != application.pk:
+        raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+    now = timezone.now()
+    if row.revoked is not None or (row.user_id is not None and not row.user.is_active):
+        raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+    if row.retired is None:
+        if now >= row.expires:
+            raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+        with transaction.atomic():
+            won = RefreshToken.objects.filter(pk=row.pk, retired__isnull=True, revoked__isnull=True).update(retired=now)
+            if won:
+                return Redeemed(_mint_successor(row, raw, application, now), row, replayed=False)
+        row.refresh_from_db(fields=["retired", "revoked"])
+    return Redeemed(_replay(row, raw, application, now), row, replayed=True)
+
+
+def _mint_successor(row: RefreshToken, raw: str, application: Application, now: datetime) -> Issued:
+    expires = _refresh_expiry(now, row.family_started)
+    if expires <= now:  # the session reached SESSION_MAX_LIFETIME
+        raise InvalidGrant("The session has ended; sign in again.")
+    refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor")
+    access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access")
+    successor = RefreshToken.objects.create(
+        digest=digests.make(refresh_raw),
+        application=application,
+        user=row.user,
+        kind=row.kind,
+        scope=row.scope,
+        family=row.family,
+        family_started=row.family_started,
+        parent=row,
+        created=now,
+        expires=expires,
+    )
+    access = _create_access(access_raw, application, row.kind, row.scope, row.user, row.family, now)
+    return Issued(access_raw, _whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
+
+
+def _replay(row: RefreshToken, raw: str, application: Application, now: datetime) -> Issued:
+    """A retired token again: the first answer within grace, otherwise revoke the session."""
+    grace = _seconds("REFRESH_GRACE_PERIOD")
+    if row.revoked is None and row.retired is not None and now - row.retired <= grace:
+        successor = RefreshToken.objects.filter(parent=row, retired__isnull=True, revoked__isnull=True).first()
+        if successor is not None:
+            for index in range(len(digests.keyring())):
+                refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor", index)
+                if digests.verify(refresh_raw, successor.digest):
+                    access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access", index)
+                    access = AccessToken.objects.filter(_digest_filter(access_raw)).first()
+                    expires = access.expires if access is not None else now
+                    return Issued(access_raw, _whole_seconds(expires - now), row.scope, access, refresh_raw, successor)
+    if row.revoked is None:
+        revoke_family(row.family, now=now)
+        from .. import signals
+
+        signals.refresh_reuse_detected.send(
+            sender=RefreshToken, application=application, user=row.user, family=row.family, ip=None
+        )
+    raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+
+
+# -- revoking -------------------------------------------------------------------------
+
+
+def revoke_family(family: uuid.UUID | None, now: datetime | None = None) -> int:
+    """Revoke a session: every refresh, access and trusted token that shares `family`."""
+    if family is None:
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = RefreshToken.objects.filter(family=family, revoked__isnull=True).update(revoked=now)
+        count += AccessToken.objects.filter(family=family, revoked__isnull=True).update(revoked=now)
+    return count
+
+
+def revoke_access(token: AccessToken, now: datetime | None = None) -> int:
+    """Revoke one access token and any trusted token exchanged from it."""
+    now = now or timezone.now()
+    return AccessToken.objects.filter(Q(pk=token.pk) | Q(subject=token), revoked__isnull=True).update(revoked=now)
+
+
+def revoke_for(*, application: Application | None = None, user=None) -> int:
+    """Revoke every live token of an application or of a user (admin actions, password change)."""
+    if application is None and user is None:
+        raise ValueError("name an application or a user")
+    now = timezone.now()
+    flt = Q()
+    if application is not None:
+        flt &= Q(application=application)
+    if user is not None:
+        flt &= Q(user=user)
+    with transaction.atomic():
+        count = RefreshToken.objects.filter(flt, revoked__isnull=True).update(revoked=now)
+        count += AccessToken.objects.filter(flt, revoked__isnull=True).update(revoked=now)
+    return count
+
+
+class _AnyUser:
+    def __repr__(self) -> str:
+        return "ANY_USER"
+
+
+ANY_USER = _AnyUser()
+
+
+def revoke_token(raw: str | None, *, application: Application, user=ANY_USER) -> str | None:
+    """RFC 7009 revocation of a token presented by `application` (and `user`, when a Bearer was).
+
+    A refresh token ends its whole session; an access token ends itself and the trusted
+    tokens exchanged from it. Tokens of other applications or users are left alone and
+    the caller is told nothing either way. Returns what was revoked, for signals only.
+    """
+
+    def owned(row) -> bool:
+        if row is None or row.application_id != application.pk:
+            return False
+        return user is ANY_USER or row.user_id == (user.pk if user is not None else None)
+
+    if generate.looks_like(raw, generate.REFRESH_PREFIX):
+        row = find_refresh(raw)
+        if owned(row) and revoke_family(row.family):
+            return "session"
+    elif generate.looks_like(raw, generate.ACCESS_PREFIX):
+        access = find_access(raw)
+        if owned(access) and revoke_access(access):
+            return "access_token"
+    return None
+
+
+def introspect(raw: str | None, application: Application, *, any_application: bool = False) -> dict[str, object]:
+    """RFC 7662 section 2.2: details of a live access token, else only {"active": false}."""
+    access = live_access(raw)
+    if access is None or not (any_application or access.application_id == application.pk):
+        return {"active": False}
+    info: dict[str, object] = {
+        "active": True,
+        "scope": access.scope,
+        "client_id": str(access.application.client_id),
+        "token_type": "access_token",
+        "exp": int(access.expires.timestamp()),
+        "iat": int(access.created.timestamp()),
+    }
+    if access.user_id is not None:
+        info["sub"] = str(access.user_id)
+    return info

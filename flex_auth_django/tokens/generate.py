@@ -1,0 +1,43 @@
+"""Random token and secret strings: a type prefix and >= 256 bits of entropy, base64url."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from .digests import _b64, derive
+
+ACCESS_PREFIX = "flxa_"
+REFRESH_PREFIX = "flxr_"
+SECRET_PREFIX = "flxs_"
+
+# Prefix + base64url without padding of >= 32 bytes; anything else is not ours and is
+# rejected before any digest is computed or query sent.
+_SHAPE = re.compile(r"^flx[ars]_[A-Za-z0-9_-]{43,172}$")
+
+
+def _random(prefix: str) -> str:
+    from ..settings import flex_settings
+
+    return prefix + _b64(secrets.token_bytes(max(32, int(flex_settings.TOKEN_BYTES))))
+
+
+def access_token() -> str:
+    return _random(ACCESS_PREFIX)
+
+
+def refresh_token() -> str:
+    return _random(REFRESH_PREFIX)
+
+
+def client_secret() -> str:
+    return _random(SECRET_PREFIX)
+
+
+def derived(prefix: str, source: str, label: str, key_index: int = 0) -> str:
+    """A token string derived from `source` (see digests.derive)."""
+    return prefix + _b64(derive(source, label, key_index))
+
+
+def looks_like(value: str | None, prefix: str) -> bool:
+    return bool(value) and value.startswith(prefix) and _SHAPE.match(value) is not None

@@ -1,0 +1,13 @@
+"""The endpoints, to include under any prefix: path("oauth/", include("flex_auth_django.urls"))."""
+
+from django.urls import re_path
+
+from .views import IntrospectView, RevokeView, TokenView
+
+app_name = "flex_auth"
+
+urlpatterns = [
+    re_path(r"^token/?$", TokenView.as_view(), name="token"),
+    re_path(r"^revoke/?$", RevokeView.as_view(), name="revoke"),
+    re_path(r"^introspect/?$", IntrospectView.as_view(), name="introspect"),
+]

@@ -1,0 +1,28 @@
+"""POST introspect: RFC 7662 for resource servers in other processes; confidential clients only."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from .. import client_auth, tokens
+from ..errors import InvalidRequest
+from ..http import client_ip, json_response
+from ..params import parse_form
+from ..settings import flex_settings
+from .base import EndpointView
+
+
+class IntrospectView(EndpointView):
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("QUERY_STRING"):
+            raise InvalidRequest("URL query parameters are not allowed.")
+        params = {k: v for k, v in parse_form(request).items() if v != ""}
+        credentials = client_auth.extract({"Authorization": request.META.get("HTTP_AUTHORIZATION") or ""}, params)
+        application = client_auth.authenticate(
+            credentials, allowed=lambda app: True, needs_secret=lambda app: True, request_ip=client_ip(request)
+        )
+        raw = params.get("token")
+        if raw is None:
+            raise InvalidRequest("Missing token.")
+        privileged = str(application.client_id) in {str(c).lower() for c in flex_settings.INTROSPECTION_CLIENT_IDS}
+        return json_response(tokens.introspect(raw, application, any_application=privileged))

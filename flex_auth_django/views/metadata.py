@@ -1,0 +1,41 @@
+"""GET .well-known/oauth-authorization-server: RFC 8414 metadata from settings and the registry."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
+
+from .. import scopes
+from ..grants import get_registry
+from ..http import json_response
+from .base import EndpointView
+
+
+class MetadataView(EndpointView):
+    allowed_methods = ("GET", "HEAD")
+    namespace = "flex_auth"
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        def url(name: str) -> str | None:
+            try:
+                return request.build_absolute_uri(reverse(f"{self.namespace}:{name}"))
+            except NoReverseMatch:
+                return None
+
+        auth_methods = ["client_secret_post", "client_secret_basic", "none"]
+        document = {
+            "issuer": request.build_absolute_uri("/").rstrip("/"),
+            "token_endpoint": url("token"),
+            "revocation_endpoint": url("revoke"),
+            "introspection_endpoint": url("introspect"),
+            "grant_types_supported": get_registry().names(),
+            "scopes_supported": list(scopes.ALL),
+            "response_types_supported": [],
+            "token_endpoint_auth_methods_supported": auth_methods,
+            "revocation_endpoint_auth_methods_supported": auth_methods,
+            "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        }
+        response = json_response({k: v for k, v in document.items() if v is not None})
+        response["Cache-Control"] = "public, max-age=3600"
+        del response["Pragma"]
+        return response

@@ -1,0 +1,27 @@
+"""POST token: every grant type, through the oauthlib server DOT is configured with."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from ..errors import InvalidRequest
+from ..http import client_ip, json_response
+from ..params import parse_form
+from ..server import get_server
+from .base import EndpointView
+
+
+class TokenView(EndpointView):
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("QUERY_STRING"):
+            # RFC 6749 3.2: credentials travel in the body; oauthlib refuses them too.
+            raise InvalidRequest("URL query parameters are not allowed.")
+        params = parse_form(request)
+        headers = {"REMOTE_ADDR": client_ip(request) or ""}
+        authorization = request.META.get("HTTP_AUTHORIZATION")
+        if authorization:
+            headers["Authorization"] = authorization
+        response_headers, body, status = get_server().create_token_response(
+            request.path, "POST", list(params.items()), headers, http_request=request
+        )
+        return json_response(body, status=status, headers=response_headers)
