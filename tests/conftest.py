@@ -1,0 +1,86 @@
+"""Shared fixtures: applications, users, a token-endpoint client, a clean cache per test."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+import pytest
+from django.core.cache import caches
+
+from flex_auth_django.settings import flex_settings
+from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+
+TOKEN_URL = "/oauth/token"
+SDK_TOKEN_URL = "/v1/auth/token"
+REVOKE_URL = "/oauth/revoke"
+INTROSPECT_URL = "/oauth/introspect"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    for alias in ("default",):
+        caches[alias].clear()
+    flex_settings.reload()
+    yield
+    caches["default"].clear()
+
+
+@pytest.fixture
+def marketplace_app(db):
+    return ApplicationFactory()
+
+
+@pytest.fixture
+def integration_app(db):
+    return ApplicationFactory(integration=True)
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def basic(client_id, secret) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+class Endpoint:
+    """Posts form bodies the way the SDKs do, to one endpoint."""
+
+    def __init__(self, client, url: str) -> None:
+        self.client = client
+        self.url = url
+
+    def post(self, params=None, *, body: str | bytes | None = None, content_type: str = FORM, **headers):
+        data = body if body is not None else urlencode(params or {}, doseq=True)
+        return self.client.generic("POST", self.url, data, content_type=content_type, **headers)
+
+
+@pytest.fixture
+def token_endpoint(client):
+    return Endpoint(client, TOKEN_URL)
+
+
+@pytest.fixture
+def revoke_endpoint(client):
+    return Endpoint(client, REVOKE_URL)
+
+
+@pytest.fixture
+def introspect_endpoint(client):
+    return Endpoint(client, INTROSPECT_URL)
+
+
+def login(token_endpoint, app, user, password=PASSWORD) -> dict:
+    response = token_endpoint.post(
+        {"client_id": str(app.client_id), "grant_type": "password", "username": user.email, "password": password}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
