@@ -12,7 +12,7 @@ from oauthlib.common import Request
 
 from .. import scopes, tokens
 from ..errors import InvalidGrant, InvalidRequest
-from ..models import AccessToken, ApiType, Application, TokenKind
+from ..models import ApiType, Application
 from .base import BaseGrant, param
 
 URN = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -22,7 +22,7 @@ ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 @dataclass(frozen=True)
 class _Validated:
     application: Application
-    subject: AccessToken
+    subject_token: str
     scope: str
 
 
@@ -48,21 +48,14 @@ class TokenExchangeGrant(BaseGrant):
             raise InvalidRequest(f"requested_token_type must be {ACCESS_TOKEN_TYPE}.")
         if param(request, "actor_token") is not None or param(request, "actor_token_type") is not None:
             raise InvalidRequest("Delegation (actor_token) is not supported.")
-        scope = scopes.resolve(request.scope, scopes.TRUSTED_USER)
-        subject = tokens.live_access(subject_token)
-        # Only a user token of this very application: not anonymous, not already trusted.
-        if subject is None or subject.application_id != application.pk or subject.kind != TokenKind.USER:
-            raise InvalidGrant("subject_token is not a live user access token of this application.")
-        return _Validated(application, subject, scope)
+        return _Validated(application, subject_token, scopes.resolve(request.scope, scopes.TRUSTED_USER))
 
     def issue(self, request: Request, validated: _Validated) -> tokens.Issued:
-        return tokens.issue(
-            validated.application,
-            kind=TokenKind.TRUSTED_USER,
-            scope=validated.scope,
-            user=validated.subject.user,
-            subject=validated.subject,
-        )
+        # Only a live user token of this very application: not anonymous, not already trusted.
+        issued = tokens.exchange(validated.subject_token, validated.application, scope=validated.scope)
+        if issued is None:
+            raise InvalidGrant("subject_token is not a live user access token of this application.")
+        return issued
 
     def render(self, request: Request, issued: tokens.Issued) -> dict[str, object]:
         body = issued.as_response()

@@ -130,6 +130,32 @@ def live_access(raw: str | None) -> AccessToken | None:
     return token if token is not None and token.is_live() else None
 
 
+def exchange(raw_subject: str | None, application: Application, *, scope: str) -> Issued | None:
+    """A trusted-user token for a live user token of `application`, or None.
+
+    The subject row is locked while the trusted token is inserted, so a concurrent
+    revocation of the subject or its session either waits for this insert (and then
+    revokes it too) or wins first (and this answers None).
+    """
+    if not generate.looks_like(raw_subject, generate.ACCESS_PREFIX):
+        return None
+    with transaction.atomic():
+        subject = (
+            AccessToken.objects.select_for_update(of=("self",))
+            .select_related("application", "user")
+            .filter(_digest_filter(raw_subject))
+            .first()
+        )
+        if (
+            subject is None
+            or not subject.is_live()
+            or subject.application_id != application.pk
+            or subject.kind != TokenKind.USER
+        ):
+            return None
+        return issue(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)
+
+
 def find_refresh(raw: str | None) -> RefreshToken | None:
     if not generate.looks_like(raw, generate.REFRESH_PREFIX):
         return None
@@ -220,21 +246,37 @@ def _replay(row: RefreshToken, raw: str, application: Application, now: datetime
 # -- revoking -------------------------------------------------------------------------
 
 
+def _revoke_all(queryset, now: datetime) -> int:
+    """UPDATE ... SET revoked until nothing is left to revoke.
+
+    Under READ COMMITTED one UPDATE does not see rows that a concurrent rotation or
+    token exchange inserts while it waits for their row locks; those transactions
+    commit before the next statement starts, so repeating until zero rows change
+    leaves no live member behind (tested on PostgreSQL in tests/postgres/).
+    """
+    total = 0
+    while changed := queryset.filter(revoked__isnull=True).update(revoked=now):
+        total += changed
+    return total
+
+
 def revoke_family(family: uuid.UUID | None, now: datetime | None = None) -> int:
     """Revoke a session: every refresh, access and trusted token that shares `family`."""
     if family is None:
         return 0
     now = now or timezone.now()
     with transaction.atomic():
-        count = RefreshToken.objects.filter(family=family, revoked__isnull=True).update(revoked=now)
-        count += AccessToken.objects.filter(family=family, revoked__isnull=True).update(revoked=now)
+        # Refresh tokens first: once they are revoked no rotation can add access tokens.
+        count = _revoke_all(RefreshToken.objects.filter(family=family), now)
+        count += _revoke_all(AccessToken.objects.filter(family=family), now)
     return count
 
 
 def revoke_access(token: AccessToken, now: datetime | None = None) -> int:
     """Revoke one access token and any trusted token exchanged from it."""
     now = now or timezone.now()
-    return AccessToken.objects.filter(Q(pk=token.pk) | Q(subject=token), revoked__isnull=True).update(revoked=now)
+    with transaction.atomic():
+        return _revoke_all(AccessToken.objects.filter(Q(pk=token.pk) | Q(subject_id=token.pk)), now)
 
 
 def revoke_for(*, application: Application | None = None, user=None) -> int:
@@ -248,8 +290,8 @@ def revoke_for(*, application: Application | None = None, user=None) -> int:
     if user is not None:
         flt &= Q(user=user)
     with transaction.atomic():
-        count = RefreshToken.objects.filter(flt, revoked__isnull=True).update(revoked=now)
-        count += AccessToken.objects.filter(flt, revoked__isnull=True).update(revoked=now)
+        count = _revoke_all(RefreshToken.objects.filter(flt), now)
+        count += _revoke_all(AccessToken.objects.filter(flt), now)
     return count
 
 

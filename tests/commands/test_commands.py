@@ -1,0 +1,115 @@
+"""flex_create_application and flex_demo: the output other tools rely on, and that it works."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from flex_auth_django.models import Application
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("api_type", ["marketplace", "integration"])
+def test_create_application_json_is_exactly_the_documented_object(token_endpoint, api_type):
+    data = json.loads(run("flex_create_application", "--name", "Shop", "--api-type", api_type, "--json"))
+    assert set(data) == {"client_id", "client_secret", "name", "api_type"}
+    assert data["name"] == "Shop" and data["api_type"] == api_type
+    app = Application.objects.get()
+    assert str(app.client_id) == data["client_id"]
+    assert data["client_secret"] not in app.client_secret_digest
+    assert app.client_secret_last4 == data["client_secret"][-4:]
+    response = token_endpoint.post(
+        {"client_id": data["client_id"], "client_secret": data["client_secret"], "grant_type": "client_credentials"}
+    )
+    assert response.status_code == 200
+
+
+def test_create_application_text_output_shows_the_secret_once(capsys):
+    out = run("flex_create_application", "--name", "Shop", "--api-type", "integration")
+    assert "client_secret:" in out and "will not be shown again" in out
+
+
+def test_create_application_refuses_unknown_api_type():
+    with pytest.raises(CommandError):
+        call_command("flex_create_application", "--name", "x", "--api-type", "other")
+
+
+def test_demo_json_shape_and_every_credential_works(token_endpoint):
+    data = json.loads(run("flex_demo", "--json"))
+    assert set(data) == {"marketplace", "integration", "user"}
+    assert set(data["marketplace"]) == set(data["integration"]) == {"client_id", "client_secret"}
+    assert set(data["user"]) == {"email", "password"}
+    _assert_demo_works(token_endpoint, data)
+
+
+def test_demo_is_idempotent_and_the_latest_credentials_work(token_endpoint):
+    first = json.loads(run("flex_demo", "--json"))
+    second = json.loads(run("flex_demo", "--json"))
+    assert Application.objects.count() == 2
+    assert first["marketplace"]["client_id"] == second["marketplace"]["client_id"]
+    _assert_demo_works(token_endpoint, second)
+
+
+def test_demo_repairs_a_deactivated_app_and_changed_password(token_endpoint):
+    run("flex_demo", "--json")
+    Application.objects.update(is_active=False)
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get()
+    user.set_password("changed")
+    user.save()
+    _assert_demo_works(token_endpoint, json.loads(run("flex_demo", "--json")))
+
+
+def test_demo_env_output_is_shell_exports():
+    out = run("flex_demo", "--env")
+    names = [line.split("=")[0] for line in out.splitlines()]
+    assert names == [
+        "export MP_CLIENT_ID",
+        "export MP_CLIENT_SECRET",
+        "export INTEG_CLIENT_ID",
+        "export INTEG_CLIENT_SECRET",
+        "export DEMO_EMAIL",
+        "export DEMO_PASSWORD",
+    ]
+
+
+def _assert_demo_works(token_endpoint, data):
+    mp, integ = data["marketplace"], data["integration"]
+    assert token_endpoint.post({"client_id": mp["client_id"], "grant_type": "client_credentials"}).status_code == 200
+    assert (
+        token_endpoint.post(
+            {
+                "client_id": integ["client_id"],
+                "client_secret": integ["client_secret"],
+                "grant_type": "client_credentials",
+            }
+        ).status_code
+        == 200
+    )
+
+    class _User:
+        email = data["user"]["email"]
+
+    app = Application.objects.get(client_id=mp["client_id"])
+    session = login(token_endpoint, app, _User, data["user"]["password"])
+    response = token_endpoint.post(
+        {
+            "client_id": mp["client_id"],
+            "client_secret": mp["client_secret"],
+            "grant_type": "token_exchange",
+            "subject_token": session["access_token"],
+        }
+    )
+    assert response.status_code == 200
