@@ -105,6 +105,10 @@ class RefreshToken(models.Model):
     class Meta:
         verbose_name = _("refresh token")
         verbose_name_plural = _("refresh tokens")
+        indexes = [
+            # flex_clear_tokens finds revoked rows without scanning the table.
+            models.Index(fields=["revoked"], condition=models.Q(revoked__isnull=False), name="flex_refresh_revoked"),
+        ]
 
     def __str__(self) -> str:
         # Never the token or its digest: __str__ reaches logs and the admin.
@@ -132,8 +136,9 @@ class AccessToken(models.Model):
     # The session this token belongs to (None for anonymous tokens).
     family = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     # For trusted-user tokens: the user access token it was exchanged from.
+    # SET_NULL: clearing an expired subject must not delete a still-live trusted token.
     subject = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="exchanged", editable=False
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanged", editable=False
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
     expires = models.DateTimeField(db_index=True)
@@ -144,6 +149,9 @@ class AccessToken(models.Model):
     class Meta:
         verbose_name = _("access token")
         verbose_name_plural = _("access tokens")
+        indexes = [
+            models.Index(fields=["revoked"], condition=models.Q(revoked__isnull=False), name="flex_access_revoked"),
+        ]
 
     def __str__(self) -> str:
         return f"AccessToken #{self.pk}"

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         editable=False,
                         null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.SET_NULL,
                         related_name="exchanged",
                         to=settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL,
                     ),
@@ -111,6 +111,11 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "access token",
                 "verbose_name_plural": "access tokens",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("revoked__isnull", False)), fields=["revoked"], name="flex_access_revoked"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -170,6 +175,11 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "refresh token",
                 "verbose_name_plural": "refresh tokens",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("revoked__isnull", False)), fields=["revoked"], name="flex_refresh_revoked"
+                    )
+                ],
             },
         ),
     ]
