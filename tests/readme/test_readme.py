@@ -32,9 +32,8 @@ def test_readme_curl_lines_work(tmp_path):
         block = try_it_block().replace(".venv/bin/python", sys.executable)
         block = block.replace("BASE=http://127.0.0.1:8000", f"BASE={base}")
         # Every curl must answer 2xx; each response is printed for the record.
-        script = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; echo; }\n" + block
-        result = subprocess.run(["bash", "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
-                                timeout=120)
+        script = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; echo; }\n' + block
+        result = subprocess.run(["bash", "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"README block failed:\n{result.stdout}\n{result.stderr}"
         outputs = [line for line in result.stdout.splitlines() if line.startswith("{")]
         assert len(outputs) == 8, result.stdout
