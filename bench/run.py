@@ -819,6 +819,8 @@ def main(argv: list[str]) -> int:
     flex_settings, dot_settings = "bench.flex_site.settings", "bench.stock_dot.settings"
     manage(flex_settings, urls["flex"], "manage.py", "migrate", "--noinput", "-v0")
     manage(dot_settings, urls["dot"], "-m", "django", "migrate", "--noinput", "-v0")
+    if not args.no_scale:
+        manage(flex_settings, urls["scale"], "manage.py", "migrate", "--noinput", "-v0")
     seconds = args.duration
     pools = ["--refresh", str(int(args.pool_rate * seconds)), "--refresh-warm", str(int(args.pool_rate * args.warmup))]
     flex = json.loads(manage(flex_settings, urls["flex"], "-m", "bench.seed", "flex", "--out", str(OUT), *pools))
@@ -878,11 +880,15 @@ def main(argv: list[str]) -> int:
     if not args.no_scale:
         say("== scale: token tables at " + " and ".join(f"{int(n):,}" for n in args.scale_rows.split(",")) + " rows")
         scale_env = {"BENCH_SECURITY_LOG": os.devnull, "REDIS_URL": ""}
-        scale_out = manage(flex_settings, urls["scale"], "-m", "bench.scale", "--rows", args.scale_rows, env=scale_env)
-        scale = json.loads(scale_out.strip().splitlines()[-1])
-        for size in scale["sizes"]:
-            ops = ", ".join(f"{op} {v['p50_us']:,.0f} us" for op, v in size["ops"].items())
-            say(f"   {size['rows']:>9,} rows: {ops}")
+        try:
+            out = manage(flex_settings, urls["scale"], "-m", "bench.scale", "--rows", args.scale_rows, env=scale_env)
+        except BenchError as exc:  # the load results are still worth writing
+            say(f"   scale test failed: {exc}")
+        else:
+            scale = json.loads(out.strip().splitlines()[-1])
+            for size in scale["sizes"]:
+                ops = ", ".join(f"{op} {v['p50_us']:,.0f} us" for op, v in size["ops"].items())
+                say(f"   {size['rows']:>9,} rows: {ops}")
 
     by_key = {r.scenario.key: r for r in results}
     print_summary(results, by_key)
