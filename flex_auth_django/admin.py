@@ -281,7 +281,11 @@ class ApplicationAdmin(admin.ModelAdmin):
             **self._context(request, obj, title),
             "client_secret": secret,
             "created": created,
-            "continue_url": self._change_url(obj),
+            "continue_url": (
+                self._change_url(obj)
+                if self.has_view_or_change_permission(request, obj)
+                else reverse("admin:index", current_app=self.admin_site.name)
+            ),
         }
         response = TemplateResponse(request, f"{TEMPLATES}application/secret_once.html", context)
         return _no_store(response)
@@ -333,12 +337,12 @@ class UserFilter(admin.SimpleListFilter):
     parameter_name = "user"
 
     def lookups(self, request, model_admin):
+        # A filter with no lookups is not applied at all, so a chosen value always gets one.
         value = self.value()
-        if not value or not value.isdigit():
+        if not value:
             return ()
-        session = model_admin.get_queryset(request).filter(user_id=int(value)).first()
-        label = str(session.user) if session is not None else f"#{value}"
-        return ((value, label),)
+        session = model_admin.get_queryset(request).filter(user_id=int(value)).first() if value.isdigit() else None
+        return ((value, str(session.user) if session is not None else f"#{value}"),)
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -440,7 +444,9 @@ class SessionAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _url(self, name: str, *args) -> str:
-        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args, current_app=self.admin_site.name)
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args, current_app=self.admin_site.name
+        )
 
     def revoke_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))

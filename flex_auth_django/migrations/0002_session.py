@@ -4,25 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('flex_auth_django', '0001_initial'),
+        ("flex_auth_django", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Session',
-            fields=[
-            ],
+            name="Session",
+            fields=[],
             options={
-                'verbose_name': 'session',
-                'verbose_name_plural': 'sessions',
-                'permissions': [('revoke_session', 'Can revoke sessions')],
-                'proxy': True,
-                'default_permissions': ('view',),
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "session",
+                "verbose_name_plural": "sessions",
+                "permissions": [("revoke_session", "Can revoke sessions")],
+                "proxy": True,
+                "default_permissions": ("view",),
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('flex_auth_django.refreshtoken',),
+            bases=("flex_auth_django.refreshtoken",),
         ),
     ]

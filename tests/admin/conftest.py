@@ -20,7 +20,9 @@ ALL_PERMS = (
 
 
 def grant(user, *codenames: str):
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="flex_auth_django", codename__in=codenames))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="flex_auth_django", codename__in=codenames)
+    )
     return user
 
 

@@ -168,7 +168,9 @@ class TestCreate:
         assert not Application.objects.exists()
 
     def test_other_fields_cannot_be_set_at_creation(self, staff_client):
-        staff_client.post(app_url("add"), {"name": "Shop", "api_type": "marketplace", "is_active": "", "client_id": "x"})
+        staff_client.post(
+            app_url("add"), {"name": "Shop", "api_type": "marketplace", "is_active": "", "client_id": "x"}
+        )
         app = Application.objects.get()
         assert app.is_active and str(app.client_id) != "x"
 
@@ -225,6 +227,19 @@ class TestRegenerateSecret:
         entry = LogEntry.objects.get()
         assert entry.get_change_message() == "Regenerated the client secret."
         assert new not in staff_client.get(app_url("change", app.pk)).content.decode()
+
+    def test_the_new_secret_is_kept_nowhere(self, staff_client, caplog):
+        caplog.set_level("DEBUG")
+        app = ApplicationFactory(integration=True)
+        RefreshTokenFactory(integration=True, application=app)
+        response = staff_client.post(app_url("regenerate_secret", app.pk), {"confirm": "True", "revoke_tokens": "on"})
+        new = shown_secret(response)
+        assert "revoked" in caplog.text  # the audit log saw the revocation ...
+        assert new not in caplog.text and app.secret not in caplog.text  # ... but no secret
+        entry = LogEntry.objects.get()
+        assert new not in entry.change_message and new[-4:] not in entry.change_message
+        assert new not in str(dict(staff_client.session))
+        assert all(new not in morsel.value for morsel in response.cookies.values())
 
     def test_tokens_survive_unless_asked_to_revoke_them(self, staff_client):
         app = ApplicationFactory(integration=True)
