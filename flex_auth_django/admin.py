@@ -26,7 +26,7 @@ from oauth2_provider.models import get_grant_model, get_id_token_model
 from . import applications, sessions
 from .forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
 from .http import client_ip
-from .models import AccessToken, Application, RefreshToken, Session
+from .models import AccessToken, Application, RefreshToken, Session, TokenKind
 
 # DOT's admin.py registers the swapped models with its own admin classes, whose fields
 # (redirect URIs, plain-text tokens) do not exist here; take those registrations back.
@@ -86,6 +86,9 @@ class ApplicationAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return applications.with_activity(super().get_queryset(request))
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": _("Applications"), **(extra_context or {})})
+
     @admin.display(description=_("client secret"))
     def client_secret(self, obj: Application) -> str:
         return format_html(
@@ -118,7 +121,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "Choose a name and an API type. The client ID and client secret are generated; "
                 "the secret is shown once, on the next page."
             )
-            return [(None, {"fields": ("name", "api_type"), "description": description})]
+            return [(None, {"fields": ("name", "api_type", "submission"), "description": description})]
         return [(None, {"fields": self.change_fields})]
 
     def get_readonly_fields(self, request, obj=None):
@@ -131,6 +134,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             # digest that was regenerated while this request ran.
             obj.save(update_fields=["name"])
             return
+        if not form.claim_submission():
+            raise PermissionDenied("This form was already submitted.")
         secret = applications.assign_new_secret(obj)
         obj.save()
         setattr(request, _SECRET_ATTR, secret)
@@ -330,6 +335,19 @@ class ApplicationAdmin(admin.ModelAdmin):
         return None
 
 
+class SessionKindFilter(admin.SimpleListFilter):
+    """Token kinds that have sessions: anonymous tokens never get a refresh token."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind.value, kind.label) for kind in TokenKind if kind != TokenKind.ANONYMOUS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 class UserFilter(admin.SimpleListFilter):
     """Sessions of one user (linked from the user column); lists only the chosen user, not every user."""
 
@@ -358,7 +376,7 @@ class SessionAdmin(admin.ModelAdmin):
     """Live sessions: one row per refresh-token family, through its current refresh token."""
 
     list_display = ("session", "user_link", "application_link", "kind", "started", "last_used", "expires")
-    list_filter = (UserFilter, ("application", admin.RelatedOnlyFieldListFilter), "kind")
+    list_filter = (UserFilter, ("application", admin.RelatedOnlyFieldListFilter), SessionKindFilter)
     search_fields = ("user__email", "application__name")
     list_select_related = ("user", "application")
     ordering = ("-created",)

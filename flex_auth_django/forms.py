@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiType, Application
@@ -31,10 +34,43 @@ class ApiTypeSelect(forms.RadioSelect):
 class ApplicationCreateForm(forms.ModelForm):
     """What Console asks when creating an application; the client ID and secret are generated."""
 
+    # A plain ChoiceField: the model field's blank "---------" choice makes no sense as a radio button.
+    api_type = forms.ChoiceField(
+        label=_("API type"), choices=ApiType.choices, widget=ApiTypeSelect(attrs={"class": "radiolist"})
+    )
+
+    # The one-time page is the response to this POST, so reloading it would submit the form
+    # again; a random token per form lets the second submission be refused instead of
+    # creating a second application.
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
     class Meta:
         model = Application
         fields = ("name", "api_type")
-        widgets = {"api_type": ApiTypeSelect}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = secrets.token_urlsafe(16)
+
+    def _submission_key(self) -> str:
+        return f"flex_auth:admin-create:{self.cleaned_data['submission']}"
+
+    def clean_submission(self) -> str:
+        value = self.cleaned_data["submission"]
+        if cache.get(f"flex_auth:admin-create:{value}") is not None:
+            raise forms.ValidationError(
+                _(
+                    "This form was already submitted and the application was created. Its secret was shown "
+                    "once and cannot be shown again: open the application and regenerate the secret if you "
+                    "did not copy it."
+                ),
+                code="resubmitted",
+            )
+        return value
+
+    def claim_submission(self) -> bool:
+        """Mark this form as used; False when a concurrent submission of it got there first."""
+        return cache.add(self._submission_key(), True, timeout=24 * 3600)
 
 
 class ApplicationChangeForm(forms.ModelForm):
@@ -49,6 +85,10 @@ class ConfirmForm(forms.Form):
     """The POST behind a confirmation page; the hidden field keeps a bare POST from acting by accident."""
 
     confirm = forms.BooleanField(widget=forms.HiddenInput, initial=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class RegenerateSecretForm(ConfirmForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -43,3 +45,8 @@ def app_url(name: str, *args) -> str:
 
 def session_url(name: str, *args) -> str:
     return reverse(f"admin:flex_auth_django_session_{name}", args=args)
+
+
+def new_app(**data: str) -> dict[str, str]:
+    """POST data for the add form, with the fresh submission token each rendered form carries."""
+    return {"submission": uuid.uuid4().hex, **data}

@@ -14,7 +14,7 @@ from flex_auth_django.admin import ApplicationAdmin
 from flex_auth_django.applications import regenerate_secret
 from flex_auth_django.models import AccessToken, ApiType, Application, RefreshToken
 from flex_auth_django.tokens import digests
-from tests.admin.conftest import app_url
+from tests.admin.conftest import app_url, new_app
 from tests.factories import AccessTokenFactory, ApplicationFactory, RefreshTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,14 +116,16 @@ class TestCreate:
     def test_the_add_form_asks_only_for_name_and_api_type(self, staff_client):
         response = staff_client.get(app_url("add"))
         assert response.status_code == 200
-        assert list(response.context["adminform"].form.fields) == ["name", "api_type"]
+        form = response.context["adminform"].form
+        assert [field.name for field in form.visible_fields()] == ["name", "api_type"]
+        assert [value for value, _ in form.fields["api_type"].choices] == ["marketplace", "integration"]
         html = response.content.decode()
         assert "_addanother" not in html and "_continue" not in html
         assert "shown once" in html
 
     @pytest.mark.parametrize("api_type", ApiType.values)
     def test_creating_shows_client_id_and_a_working_secret_once(self, staff_client, token_endpoint, api_type):
-        response = staff_client.post(app_url("add"), {"name": "Shop", "api_type": api_type})
+        response = staff_client.post(app_url("add"), new_app(name="Shop", api_type=api_type))
         secret = shown_secret(response)
         app = Application.objects.get()
         assert (app.name, app.api_type, app.is_active) == ("Shop", api_type, True)
@@ -139,7 +141,7 @@ class TestCreate:
         assert token_endpoint.post(cc(app, secret)).status_code == 200
 
     def test_the_secret_is_not_shown_again(self, staff_client):
-        secret = shown_secret(staff_client.post(app_url("add"), {"name": "Shop", "api_type": "integration"}))
+        secret = shown_secret(staff_client.post(app_url("add"), new_app(name="Shop", api_type="integration")))
         app = Application.objects.get()
         for url in (app_url("change", app.pk), app_url("changelist"), app_url("history", app.pk)):
             html = staff_client.get(url).content.decode()
@@ -149,7 +151,7 @@ class TestCreate:
 
     def test_the_secret_is_kept_nowhere(self, staff_client, caplog):
         caplog.set_level("DEBUG")
-        response = staff_client.post(app_url("add"), {"name": "Shop", "api_type": "integration"})
+        response = staff_client.post(app_url("add"), new_app(name="Shop", api_type="integration"))
         secret = shown_secret(response)
         entry = LogEntry.objects.get()
         assert entry.action_flag == ADDITION
@@ -159,18 +161,41 @@ class TestCreate:
         assert not list(response.context["messages"])
         assert secret not in caplog.text
 
+    def test_resubmitting_the_form_does_not_create_a_second_application(self, staff_client):
+        data = new_app(name="Shop", api_type="integration")
+        first = shown_secret(staff_client.post(app_url("add"), data))
+        again = staff_client.post(app_url("add"), data)  # the browser's reload of the one-time page
+        assert again.status_code == 200 and "client_secret" not in again.context
+        assert "already submitted" in again.content.decode()
+        assert first not in again.content.decode()
+        assert Application.objects.count() == 1
+        # A fresh form works.
+        shown_secret(staff_client.post(app_url("add"), new_app(name="Shop 2", api_type="integration")))
+        assert Application.objects.count() == 2
+
+    def test_two_racing_submissions_of_one_form_create_one_application(self, staff_client, monkeypatch):
+        from flex_auth_django.forms import ApplicationCreateForm
+
+        data = new_app(name="Shop", api_type="integration")
+        # The other request validated the same form too and claims it between this one's
+        # validation and its save.
+        monkeypatch.setattr(ApplicationCreateForm, "clean_submission", lambda form: form.cleaned_data["submission"])
+        other = ApplicationCreateForm(data)
+        assert other.is_valid() and other.claim_submission()
+        response = staff_client.post(app_url("add"), data)
+        assert response.status_code == 403
+        assert not Application.objects.exists()
+
     def test_the_api_type_is_required_and_validated(self, staff_client):
         for data in ({"name": "Shop"}, {"name": "Shop", "api_type": "superuser"}, {"api_type": "integration"}):
-            response = staff_client.post(app_url("add"), data)
+            response = staff_client.post(app_url("add"), new_app(**data))
             assert response.status_code == 200
             assert response.context["adminform"].form.errors
             assert "client_secret" not in response.context
         assert not Application.objects.exists()
 
     def test_other_fields_cannot_be_set_at_creation(self, staff_client):
-        staff_client.post(
-            app_url("add"), {"name": "Shop", "api_type": "marketplace", "is_active": "", "client_id": "x"}
-        )
+        staff_client.post(app_url("add"), new_app(name="Shop", api_type="marketplace", is_active="", client_id="x"))
         app = Application.objects.get()
         assert app.is_active and str(app.client_id) != "x"
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from flex_auth_django.models import Application, RefreshToken
-from tests.admin.conftest import ALL_PERMS, VIEW_PERMS, app_url, grant, session_url
+from tests.admin.conftest import ALL_PERMS, VIEW_PERMS, app_url, grant, new_app, session_url
 from tests.factories import ApplicationFactory, RefreshTokenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ PAGES = [
 
 # (name, url(target), data(target)) of every state-changing POST.
 ACTIONS = [
-    ("create", lambda t: app_url("add"), lambda t: {"name": "Sneaky", "api_type": "integration"}),
+    ("create", lambda t: app_url("add"), lambda t: new_app(name="Sneaky", api_type="integration")),
     ("rename", lambda t: app_url("change", t["app"].pk), lambda t: {"name": "Renamed", "_save": "1"}),
     ("delete", lambda t: app_url("delete", t["app"].pk), lambda t: {"post": "yes"}),
     ("regenerate", lambda t: app_url("regenerate_secret", t["app"].pk), lambda t: {"confirm": "True"}),
@@ -181,11 +181,11 @@ class TestNarrowPermissions:
 
     def test_creating_needs_add_application(self, client, target):
         client.force_login(grant(UserFactory(is_staff=True), "view_application", "change_application"))
-        assert client.post(app_url("add"), {"name": "X", "api_type": "marketplace"}).status_code == 403
+        assert client.post(app_url("add"), new_app(name="X", api_type="marketplace")).status_code == 403
         assert not Application.objects.filter(name="X").exists()
 
     def test_add_only_staff_can_create_and_sees_the_secret_once(self, client, target):
         client.force_login(grant(UserFactory(is_staff=True), "add_application"))
-        response = client.post(app_url("add"), {"name": "X", "api_type": "marketplace"})
+        response = client.post(app_url("add"), new_app(name="X", api_type="marketplace"))
         assert response.status_code == 200 and response.context["client_secret"]
         assert response.context["continue_url"] == "/admin/"  # not a change page it may not open

@@ -87,6 +87,13 @@ class TestList:
     def test_a_malformed_user_filter_lists_nothing_rather_than_failing(self, staff_client, world):
         assert listed(staff_client, user="x' or 1=1") == set()
 
+    def test_filter_by_kind_offers_only_kinds_that_have_sessions(self, staff_client, world):
+        assert listed(staff_client, kind="integration") == {world["integ"].pk}
+        spec = next(
+            f for f in staff_client.get(session_url("changelist")).context["cl"].filter_specs if f.title == "kind"
+        )
+        assert [value for value, _ in spec.lookup_choices] == ["user", "trusted_user", "integration"]
+
     def test_search_by_email_or_application_name(self, staff_client, world):
         assert listed(staff_client, q="bob@") == {world["bob_shop"].pk}
         assert listed(staff_client, q="Backend") == {world["integ"].pk}
