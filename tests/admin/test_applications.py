@@ -231,6 +231,17 @@ class TestChange:
         assert digests.verify(new_secret, app.client_secret_digest)
 
 
+class TestDelete:
+    def test_the_delete_page_lists_tokens_without_values_or_digests(self, staff_client):
+        app = ApplicationFactory()
+        refresh = RefreshTokenFactory(application=app)
+        access = AccessTokenFactory(application=app)
+        html = staff_client.get(app_url("delete", app.pk)).content.decode()
+        assert f"RefreshToken #{refresh.pk}" in html
+        for value in (app.secret, app.client_secret_digest, refresh.raw, refresh.digest, access.raw, access.digest):
+            assert value not in html
+
+
 class TestRegenerateSecret:
     def test_get_asks_for_confirmation_and_changes_nothing(self, staff_client):
         app = ApplicationFactory()

@@ -98,6 +98,21 @@ class TestList:
         assert listed(staff_client, q="bob@") == {world["bob_shop"].pk}
         assert listed(staff_client, q="Backend") == {world["integ"].pk}
 
+    def test_the_list_costs_the_same_queries_for_few_or_many_sessions(self, staff_client, world):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def queries(**params) -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                assert staff_client.get(session_url("changelist"), params).status_code == 200
+            return len(ctx)
+
+        few = queries(), queries(user=world["alice"].pk)
+        for _ in range(5):
+            RefreshTokenFactory(application=world["shop"], user=world["alice"])
+            RefreshTokenFactory(integration=True, application=world["backend"])
+        assert (queries(), queries(user=world["alice"].pk)) == few
+
     def test_there_is_no_add_change_or_delete(self, staff_client, world):
         assert staff_client.get(session_url("add")).status_code == 403
         response = staff_client.get(session_url("change", world["integ"].pk))
