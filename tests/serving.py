@@ -22,9 +22,26 @@ def free_port() -> int:
 
 
 def site_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Environment for manage.py: DATABASE_URL from the caller, or a fresh SQLite file."""
+    """Environment for manage.py and a server process.
+
+    On PostgreSQL the server shares the test database pytest-django created (use it from
+    a `django_db(transaction=True)` test, which empties it afterwards); SQLite test
+    databases live in memory, so there the server gets a fresh file of its own.
+    """
+    from django.db import connection
+
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings", **extra}
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    if connection.vendor == "postgresql":
+        from urllib.parse import quote
+
+        params = connection.settings_dict
+        auth = quote(params["USER"] or "", safe="")
+        if params.get("PASSWORD"):
+            auth += ":" + quote(params["PASSWORD"], safe="")
+        env["DATABASE_URL"] = (
+            f"postgres://{auth}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+        )
+    else:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'site.sqlite3'}"
     return env
 
