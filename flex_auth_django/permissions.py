@@ -42,7 +42,8 @@ class RequireScopes(BasePermission):
         error = access.denial(token, self.get_required_scopes(view))
         if error is None:
             return True
-        # Read by DRF when this instance is a top-level permission it did not find listed.
+        # DRF words its refusal with these when it denies on this instance directly, e.g.
+        # when the view builds its permissions in get_permissions() instead of listing them.
         self.message, self.code = error.as_dict(), error.error
         if type(self) in getattr(view, "permission_classes", ()):
             raise api_exception(error)
