@@ -99,6 +99,21 @@ class InvalidToken(OAuthError):
         return headers
 
 
+class MissingToken(OAuthError):
+    """No Bearer token at all. RFC 6750 section 3.1: the challenge then names no error code;
+    the body still says what is missing, in our own word (RFC 6750 has none for this case)."""
+
+    error = "missing_token"
+    status_code = 401
+    description = "This request needs an access token: send Authorization: Bearer <token>."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = super().headers
+        headers["WWW-Authenticate"] = 'Bearer realm="flex-auth"'
+        return headers
+
+
 class InsufficientScope(OAuthError):
     error = "insufficient_scope"
     status_code = 403
