@@ -12,24 +12,17 @@ package; no browser is ever downloaded. Skipped when either is missing, except i
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.serving import ROOT, ExampleSite
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("FLEX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -42,7 +35,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("FLEX_SCREENSHOT_DIR", ROOT / "docs"))
-PORTS = os.environ.get("FLEX_TEST_PORTS", "8150-8199")
 EMAIL = "operator@example.com"
 PASSWORD = "operator-password-1234"
 
@@ -53,92 +45,16 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    low, high = (int(p) for p in PORTS.split("-"))
-    for port in range(low, high + 1):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
-class Site:
-    """The example site under `runserver --noreload`, on a fresh SQLite database."""
+class Site(ExampleSite):
+    """The example site with an operator account; DEBUG so runserver serves the admin's static files."""
 
     def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.env = {
-            key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")
-        }
-        self.env.update(
-            DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-            DJANGO_SETTINGS_MODULE="example_project.settings",
-            DJANGO_DEBUG="1",  # runserver serves the admin's static files
-            DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-            PYTHONUNBUFFERED="1",
-        )
-        self.log_path = workdir / "server.log"
-        self.process: subprocess.Popen | None = None
-        self.base = ""
+        super().__init__(workdir, DJANGO_DEBUG="1", DJANGO_SUPERUSER_PASSWORD=PASSWORD)
 
-    def manage(self, *args: str) -> None:
-        subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=120
-        )
-
-    def start(self) -> None:
-        self.manage("migrate", "--noinput")
+    def start(self, ready_path: str = "/admin/login/") -> str:
+        self.manage("migrate", "--noinput", "-v", "0")
         self.manage("createsuperuser", "--noinput", "--username", EMAIL, "--email", EMAIL)
-        port = _free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"runserver exited:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/admin/login/", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"runserver did not answer within 60 s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def token(self, **params: str) -> tuple[int, dict]:
-        """POST /oauth/token the way a server-side client does (plain HTTP, no browser)."""
-        request = urllib.request.Request(  # noqa: S310
-            f"{self.base}/oauth/token",
-            data=urllib.parse.urlencode(params).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+        return super().start(ready_path)
 
 
 @pytest.fixture(scope="module")
