@@ -18,6 +18,8 @@ class OAuthError(OAuth2Error):
     error = "invalid_request"
     status_code = 400
     description = "The request is invalid."
+    # Why, for the audit log only (e.g. "unknown_client", "password"); never sent to the client.
+    reason: str | None = None
 
     def __init__(
         self,
@@ -26,8 +28,11 @@ class OAuthError(OAuth2Error):
         basic_challenge: bool = False,
         retry_after: int | None = None,
         headers: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(description=description)
+        if reason is not None:
+            self.reason = reason
         self.basic_challenge = basic_challenge
         self.retry_after = retry_after
         self.extra_headers = headers or {}
