@@ -21,6 +21,7 @@ from flex_auth_django.errors import InvalidClient, InvalidRequest, InvalidScope,
 from flex_auth_django.http import client_ip
 from flex_auth_django.params import FORM, MAX_FIELDS, parse_form
 from flex_auth_django.settings import flex_settings
+from flex_auth_django.tokens import generate
 
 factory = RequestFactory()
 
@@ -188,3 +189,29 @@ class TestThrottleKeys:
 
 def test_parse_errors_are_oauth_errors():
     assert issubclass(InvalidRequest, OAuthError) and issubclass(InvalidClient, OAuthError)
+
+
+B64URL = string.ascii_letters + string.digits + "-_"
+# Near-misses too: a valid body with a little something around it.
+token_bodies = st.one_of(
+    st.text(max_size=200),
+    st.builds(
+        lambda body, tail: body + tail,
+        st.text(B64URL, min_size=40, max_size=175),
+        st.one_of(st.sampled_from(["\n", "\r\n", " ", "=", "\x00"]), st.text(max_size=3)),
+    ),
+)
+
+
+class TestTokenShape:
+    @given(st.sampled_from(["flxa_", "flxr_", "flxs_"]), token_bodies)
+    def test_only_prefix_and_base64url_look_like_a_token(self, prefix, rest):
+        value = prefix + rest
+        if generate.looks_like(value, prefix):
+            assert 43 <= len(rest) <= 172
+            assert set(rest) <= set(B64URL)
+
+    @given(st.binary(min_size=32, max_size=128))
+    def test_every_generated_shape_is_recognised(self, raw):
+        token = "flxa_" + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        assert generate.looks_like(token, "flxa_")
