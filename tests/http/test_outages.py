@@ -186,7 +186,7 @@ def free_server_port() -> int:
 
 
 @pytest.fixture
-def proxied_server(transactional_db):
+def proxied_server(transactional_db, tmp_path):
     settings_dict = connection.settings_dict
     proxy = TcpProxy(int(settings_dict.get("PORT") or 5432))
     proxy.start()
@@ -200,7 +200,7 @@ def proxied_server(transactional_db):
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
     }
-    log = open(ROOT / ".outage-server.log", "w+")  # noqa: SIM115 - closed below
+    log = open(tmp_path / "server.log", "w+")  # noqa: SIM115 - closed below
     server = subprocess.Popen(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
         cwd=ROOT,
@@ -231,7 +231,6 @@ def proxied_server(transactional_db):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
                 [name, SERVER_APP_NAME],
             )
-        (ROOT / ".outage-server.log").unlink(missing_ok=True)
 
 
 def post(base: str, body: dict) -> tuple[int, dict, dict]:
