@@ -88,17 +88,17 @@ class EndpointView(View):
 
 
 def _drop_broken_connections() -> None:
-    """Close connections that no longer work, so the next request reconnects.
+    """Close the database connections, so the next request opens fresh ones.
 
-    Django does this when a request finishes (close_old_connections); doing it here too
+    Django does this at request_finished for connections that failed; doing it here
     means recovery does not depend on that signal (test clients, custom handlers) and a
-    dead persistent connection (CONN_MAX_AGE) is not kept for another request.
+    dead persistent connection (CONN_MAX_AGE) is never handed to another request. No
+    health probe first: on a half-open connection a probe could hang; a reconnect is cheap.
     """
     for connection in connections.all(initialized_only=True):
         if connection.in_atomic_block:
-            continue  # ATOMIC_REQUESTS: the transaction's own exit closes it
+            continue  # ATOMIC_REQUESTS: the transaction's own exit deals with it
         try:
-            if connection.connection is not None and not connection.is_usable():
-                connection.close()
+            connection.close()
         except Exception:  # noqa: BLE001, S110 - closing a dead connection may itself fail; nothing to add
             pass

@@ -317,3 +317,28 @@ def test_the_example_site_uses_redis_with_timeouts_when_redis_url_is_set(monkeyp
     finally:
         monkeypatch.delenv("REDIS_URL", raising=False)
         importlib.reload(example)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", ["IntegrityError", "DataError", "ProgrammingError"])
+def test_a_query_error_is_a_500_bug_not_an_outage_and_its_message_is_not_logged(
+    token_endpoint, monkeypatch, caplog, error
+):
+    import django.db
+
+    from flex_auth_django.grants import client_credentials
+
+    quoted = "Key (digest)=(hmac-sha256$k1$c2VjcmV0LW1hYy12YWx1ZQ) already exists."
+
+    def fail(*args, **kwargs):
+        raise getattr(django.db, error)(quoted)
+
+    monkeypatch.setattr(client_credentials.tokens, "issue", fail)
+    with caplog.at_level(logging.ERROR, logger="flex_auth_django"):
+        response = token_endpoint.post(anonymous(ApplicationFactory()))
+    assert response.status_code == 500
+    assert response.json()["error"] == "server_error"
+    assert "Retry-After" not in response
+    assert f"event=server_error view=TokenView error={error}" in caplog.text
+    assert "test_outages.py" in caplog.text  # the traceback: files and lines, for the bug report
+    assert "c2VjcmV0LW1hYy12YWx1ZQ" not in caplog.text
