@@ -12,11 +12,10 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError
 from django.http import HttpRequest
 
 from . import scopes, tokens
-from .errors import InsufficientScope, InvalidToken, MissingToken, OAuthError, TemporarilyUnavailable
+from .errors import DATABASE_OUTAGES, InsufficientScope, InvalidToken, MissingToken, OAuthError, TemporarilyUnavailable
 from .models import AccessToken, ApiType, TokenKind
 
 logger = logging.getLogger("flex_auth_django")
@@ -65,7 +64,7 @@ def authenticate(request: HttpRequest) -> AccessToken | None:
             return None
         try:
             found = tokens.live_access(raw) or _INVALID
-        except DatabaseError as exc:
+        except DATABASE_OUTAGES as exc:
             logger.error("database unavailable while checking an access token: %s", type(exc).__name__)
             raise TemporarilyUnavailable() from exc
         setattr(request, _MEMO, found)
