@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint sdk-deps clean
+.PHONY: install demo test test-browser lint sdk-deps clean
 
 install: $(VENV)/.installed
 
@@ -31,7 +31,11 @@ demo: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install sdk-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not browser"
+
+# The admin end to end in Debian's headless Chromium (/usr/bin/chromium; nothing is downloaded).
+test-browser: install
+	$(VENV)/bin/pytest -m browser
 
 lint: install
 	$(VENV)/bin/ruff check .

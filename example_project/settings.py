@@ -56,13 +56,21 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A persistent connection cut by a database restart is replaced before the request uses it.
+        conn_health_checks=True,
     )
 }
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            # Fail fast when Redis is down (then FLEX_AUTH['THROTTLE_CACHE_FAILURE'] decides), never hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -87,7 +95,20 @@ OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
     "OAUTH2_SERVER_CLASS": "flex_auth_django.server.FlexServer",
     "OAUTH2_VALIDATOR_CLASS": "flex_auth_django.validator.FlexValidator",
+    # RFC 9700 flags for DOT's own code paths (authorization endpoint, its token storage):
+    # none of them is used here, so the compliant values cost nothing and keep
+    # `check --deploy` quiet. Tokens are digests and reuse detection is ours anyway.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
+# The password grant is deliberately on: it is how Sharetribe's Marketplace API signs
+# users in (RFC 9700 section 2.4 discourages it for third-party clients).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002"]
 
 # -- flex_auth_django: every key, with its default -------------------------------------
 FLEX_AUTH = {

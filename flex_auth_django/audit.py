@@ -1,9 +1,12 @@
 """Default signal receivers: one structured record per token event on `flex_auth_django.security`.
 
-Records carry ids, kinds and client IPs only: never a secret, password, token or
-digest. Usernames from failed logins are logged as a short keyed hash so repeated
-attacks on one account can be correlated without writing the name (or a mistyped
-password) to the log.
+Events: issued, refreshed, exchanged, revoked, refused, throttled, refresh_reuse_detected.
+Every record has the same fields (`record.flex_auth`, a dict, for JSON formatters; the
+message repeats them as key=value text): event, application_id, client_id, kind,
+user_id, ip, plus a few per event. Ids, kinds and addresses only: never a secret,
+password, token or digest. A username from a refused login is logged as a short keyed
+hash, so attacks on one account can be correlated without writing the name (or a
+password typed into the username field) to the log.
 """
 
 from __future__ import annotations
@@ -19,83 +22,102 @@ from . import signals
 
 logger = logging.getLogger("flex_auth_django.security")
 
-_EVENT_BY_GRANT = {"refresh_token": "refreshed", "token_exchange": "exchanged"}
+FIELDS = ("event", "application_id", "client_id", "kind", "user_id", "ip")
 
 
 def _app(application) -> dict[str, object]:
     if application is None:
-        return {"application_id": None, "client_id": None}
+        return {}
     return {"application_id": application.pk, "client_id": str(application.client_id)}
 
 
-def _emit(event: str, **fields: object) -> None:
-    fields = {"event": event, **fields}
-    text = " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
-    logger.info(text, extra={"flex_auth": fields})
+def emit(event: str, level: int = logging.INFO, **fields: object) -> None:
+    """Log one event record: the common fields first (None when unknown), then the rest."""
+    record = {name: None for name in FIELDS} | fields | {"event": event}
+    text = " ".join(f"{k}={v}" for k, v in record.items() if v is not None)
+    logger.log(level, "%s", text, extra={"flex_auth": record})
 
 
 def username_tag(username: str | None) -> str | None:
     if not username:
         return None
     key = hashlib.sha256(b"flex-auth audit" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, username.strip().lower().encode(), hashlib.sha256).hexdigest()[:12]
+    return hmac.new(key, username.strip().lower().encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
+
+
+def _client_id(value: str | None) -> str | None:
+    """A canonical client ID, or "(malformed)": client text is never logged as is."""
+    from .client_auth import parse_client_id
+
+    if not value:
+        return None
+    parsed = parse_client_id(value)
+    return str(parsed) if parsed is not None else "(malformed)"
+
+
+def _grant_type(name: str | None) -> str | None:
+    """A registered grant type name, or "(other)": client text is never logged as is."""
+    from .grants import get_registry
+
+    if name is None:
+        return None
+    return name if get_registry().get(name) is not None else "(other)"
 
 
 @receiver(signals.token_issued, dispatch_uid="flex_audit_issued")
 def _issued(sender, application, kind, user, grant_type, family, ip, **kwargs) -> None:
-    if grant_type and grant_type.endswith("token-exchange"):
-        event = "exchanged"
-    else:
-        event = _EVENT_BY_GRANT.get(grant_type, "issued")
-    _emit(event, **_app(application), kind=kind, user_id=getattr(user, "pk", None), grant_type=grant_type, ip=ip)
+    cls = _grant_type(grant_type)
+    event = "exchanged" if cls is not None and "exchange" in cls else "issued"
+    emit(event, **_app(application), kind=kind, user_id=getattr(user, "pk", None), ip=ip, grant_type=cls)
 
 
 @receiver(signals.token_refreshed, dispatch_uid="flex_audit_refreshed")
 def _refreshed(sender, application, kind, user, family, replayed, ip, **kwargs) -> None:
-    _emit(
-        "refreshed", **_app(application), kind=kind, user_id=getattr(user, "pk", None), replayed=bool(replayed), ip=ip
+    emit(
+        "refreshed",
+        **_app(application),
+        kind=kind,
+        user_id=getattr(user, "pk", None),
+        ip=ip,
+        grant_type="refresh_token",
+        replayed=bool(replayed),
     )
 
 
 @receiver(signals.refresh_reuse_detected, dispatch_uid="flex_audit_reuse")
 def _reuse(sender, application, user, family, ip, **kwargs) -> None:
-    logger.warning(
-        "event=refresh_reuse_detected application_id=%s user_id=%s",
-        getattr(application, "pk", None),
-        getattr(user, "pk", None),
-        extra={
-            "flex_auth": {
-                "event": "refresh_reuse_detected",
-                **_app(application),
-                "user_id": getattr(user, "pk", None),
-                "ip": ip,
-            }
-        },
-    )
+    emit("refresh_reuse_detected", logging.WARNING, **_app(application), user_id=getattr(user, "pk", None), ip=ip)
 
 
 @receiver(signals.token_revoked, dispatch_uid="flex_audit_revoked")
 def _revoked(sender, application, user, family, what, ip, **kwargs) -> None:
-    _emit("revoked", **_app(application), what=what, user_id=getattr(user, "pk", None), ip=ip)
+    emit("revoked", **_app(application), user_id=getattr(user, "pk", None), ip=ip, what=what)
 
 
 @receiver(signals.auth_failed, dispatch_uid="flex_audit_refused")
 def _refused(sender, reason, client_id, username, ip, **kwargs) -> None:
-    _emit(
+    emit(
         "refused",
-        reason=reason,
-        client_id=client_id if _is_uuid(client_id) else "(malformed)",
-        username_tag=username_tag(username),
+        client_id=_client_id(client_id),
         ip=ip,
+        endpoint=kwargs.get("endpoint"),
+        grant_type=_grant_type(kwargs.get("grant_type")),
+        error=kwargs.get("error"),
+        status=kwargs.get("status"),
+        reason=reason,
+        username_tag=username_tag(username),
     )
 
 
 @receiver(signals.throttled, dispatch_uid="flex_audit_throttled")
 def _throttled(sender, scope, ip, **kwargs) -> None:
-    _emit("throttled", scope=scope, ip=ip)
-
-
-def _is_uuid(value: str | None) -> bool:
-    from .client_auth import parse_client_id
-
-    return parse_client_id(value) is not None
+    emit(
+        "throttled",
+        logging.WARNING,
+        client_id=_client_id(kwargs.get("client_id")),
+        ip=ip,
+        endpoint=kwargs.get("endpoint"),
+        grant_type=_grant_type(kwargs.get("grant_type")),
+        scope=scope,
+        username_tag=username_tag(kwargs.get("username")),
+    )

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import signals, throttling
-from .errors import InvalidClient, InvalidRequest, UnauthorizedClient
+from . import throttling
+from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient
 from .models import Application
 from .settings import flex_settings
 from .tokens import digests
@@ -78,39 +79,59 @@ def authenticate(
     *,
     allowed: Callable[[Application], bool],
     needs_secret: Callable[[Application], bool],
-    request_ip: str | None = None,
 ) -> Application:
     """The application behind `credentials`, or an OAuth error.
 
     Order: unknown client or wrong secret (invalid_client), inactive application
     (invalid_client), grant not allowed for its API type (unauthorized_client), then a
-    secret that this grant needs but was not sent (invalid_client).
+    secret that this grant needs but was not sent (invalid_client). A secret is checked
+    against the per-client-ID throttle before anything else, even the database lookup.
+    Refusals are announced (signals, audit log) by the endpoint view, once per request.
     """
 
     def fail(description: str, reason: str) -> InvalidClient:
-        signals.auth_failed.send(
-            sender=Application, reason=reason, client_id=credentials.client_id, username=None, ip=request_ip
-        )
-        return InvalidClient(description, basic_challenge=credentials.via_basic)
+        return InvalidClient(description, basic_challenge=credentials.via_basic, reason=reason)
 
-    application = load_application(credentials.client_id)
     if credentials.client_secret is not None:
-        guard = throttling.guard_client_secret(credentials.client_id, request_ip)
+        guard = throttling.guard_client_secret(credentials.client_id)  # 429 before any lookup or digest
+        try:
+            application = load_application(credentials.client_id)
+        except (OperationalError, InterfaceError):
+            guard.refund()  # an outage is no verdict on the secret
+            raise
         if not verify_secret(application, credentials.client_secret):
             guard.failed()
-            raise fail("Client authentication failed.", "client_secret")
-    elif application is None:
-        verify_secret(None, "")  # the same work as a wrong secret: no timing oracle
+            raise fail("Client authentication failed.", "client_secret" if application else "unknown_client")
+        guard.succeeded()
+    else:
+        application = load_application(credentials.client_id)
+        if application is None:
+            verify_secret(None, "")  # the same work as a wrong secret: no timing oracle
     if application is None:
         raise fail("Client authentication failed.", "unknown_client")
     if not application.is_active:
         raise fail("Client authentication failed.", "inactive_client")
     if not allowed(application):
-        raise UnauthorizedClient(f"A {application.get_api_type_display()} application may not use this grant type.")
+        raise UnauthorizedClient(
+            f"A {application.get_api_type_display()} application may not use this grant type.",
+            reason="grant_not_allowed",
+        )
     if credentials.client_secret is None and needs_secret(application):
         raise fail("This grant requires the client secret.", "missing_secret")
     touch(application)
     return application
+
+
+def claimed_client_id(authorization: str, params: Mapping[str, str]) -> str | None:
+    """The client ID a request claims (Basic or body), canonical when it is a UUID; for logs only."""
+    try:
+        client_id = extract({"Authorization": authorization}, params).client_id
+    except OAuthError:
+        return None
+    parsed = parse_client_id(client_id)
+    if parsed is not None:
+        return str(parsed)
+    return "(malformed)" if client_id else None
 
 
 def touch(application: Application) -> None:

@@ -12,6 +12,8 @@ DEMO_MARKETPLACE = "Demo Marketplace app"
 DEMO_INTEGRATION = "Demo Integration app"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password-1234"
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_ADMIN_PASSWORD = "demo-admin-1234"
 
 
 def _ensure_app(name: str, api_type: str) -> tuple[Application, str]:
@@ -25,20 +27,26 @@ def _ensure_app(name: str, api_type: str) -> tuple[Application, str]:
     return application, regenerate_secret(application)
 
 
-def _ensure_user(email: str, password: str):
+def _ensure_user(email: str, password: str, *, superuser: bool = False):
     User = get_user_model()
     user = User._default_manager.filter(email__iexact=email).first()
     if user is None:
         fields = {"email": email}
         if User.USERNAME_FIELD != "email":
             fields[User.USERNAME_FIELD] = email
-        user = User._default_manager.create_user(password=password, **fields)
-    else:
-        if not user.check_password(password) or not user.is_active:
-            user.is_active = True
-            user.set_password(password)
-            user.save()
+        create = User._default_manager.create_superuser if superuser else User._default_manager.create_user
+        user = create(password=password, **fields)
+    elif not user.check_password(password) or not user.is_active:
+        user.is_active = True
+        user.set_password(password)
+        user.save()
     return user
+
+
+def ensure_demo_admin() -> dict[str, str]:
+    """A superuser for the example site's admin (printed by `make demo`, never in --json)."""
+    _ensure_user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, superuser=True)
+    return {"email": DEMO_ADMIN_EMAIL, "password": DEMO_ADMIN_PASSWORD}
 
 
 def ensure_demo() -> dict[str, dict[str, str]]:

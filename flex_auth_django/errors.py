@@ -7,17 +7,25 @@ and `from_oauthlib()` translates errors oauthlib raises itself.
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from oauthlib.oauth2 import OAuth2Error
 
 from .http import json_response
 from .settings import flex_settings
 
+# Connection-level database failures: the database is down, restarting or unreachable,
+# or the connection was cut. They are answered 503 temporarily_unavailable; errors caused
+# by a query itself (IntegrityError, DataError, ProgrammingError) are bugs, not outages.
+DATABASE_OUTAGES = (OperationalError, InterfaceError)
+
 
 class OAuthError(OAuth2Error):
     error = "invalid_request"
     status_code = 400
     description = "The request is invalid."
+    # Why, for the audit log only (e.g. "unknown_client", "password"); never sent to the client.
+    reason: str | None = None
 
     def __init__(
         self,
@@ -26,8 +34,11 @@ class OAuthError(OAuth2Error):
         basic_challenge: bool = False,
         retry_after: int | None = None,
         headers: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(description=description)
+        if reason is not None:
+            self.reason = reason
         self.basic_challenge = basic_challenge
         self.retry_after = retry_after
         self.extra_headers = headers or {}
@@ -96,6 +107,21 @@ class InvalidToken(OAuthError):
     def headers(self) -> dict[str, str]:
         headers = super().headers
         headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{self.description}"'
+        return headers
+
+
+class MissingToken(OAuthError):
+    """No Bearer token at all. RFC 6750 section 3.1: the challenge then names no error code;
+    the body still says what is missing, in our own word (RFC 6750 has none for this case)."""
+
+    error = "missing_token"
+    status_code = 401
+    description = "This request needs an access token: send Authorization: Bearer <token>."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = super().headers
+        headers["WWW-Authenticate"] = 'Bearer realm="flex-auth"'
         return headers
 
 

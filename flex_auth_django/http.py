@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -32,7 +33,12 @@ def client_ip(request) -> str | None:
     proxies = flex_settings.NUM_PROXIES
     if not proxies:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     if len(forwarded) < int(proxies):
         return remote
-    return forwarded[-int(proxies)][:64] or remote
+    # The entry our nearest trusted proxy saw; it must be an address, so nothing else
+    # (log injection, throttle-key games) can come through this header.
+    try:
+        return str(ipaddress.ip_address(forwarded[-int(proxies)]))
+    except ValueError:
+        return remote

@@ -176,3 +176,33 @@ class AccessToken(models.Model):
 
     def is_valid(self, scopes=None) -> bool:
         return self.is_live() and self.allow_scopes(scopes)
+
+
+class SessionQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """One row per live session: the family's current refresh token (not rotated, revoked or expired)."""
+        now = now or timezone.now()
+        return self.filter(retired__isnull=True, revoked__isnull=True, expires__gt=now)
+
+
+class Session(RefreshToken):
+    """A session (refresh-token family) as the admin shows it, through its live refresh token.
+
+    A proxy, so the admin gets its own permissions: `view_session` to see sessions and
+    `revoke_session` to end them. Nothing can add, edit or delete one through it.
+    `family_started` is when the session began, `created` its last refresh.
+    """
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        default_permissions = ("view",)
+        permissions = [("revoke_session", _("Can revoke sessions"))]
+
+    def __str__(self) -> str:
+        # Ids only: this lands in the admin history (LogEntry.object_repr).
+        who = f"user #{self.user_id}" if self.user_id is not None else self.get_kind_display().lower()
+        return f"Session #{self.pk} ({who})"

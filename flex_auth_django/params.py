@@ -27,6 +27,17 @@ def _printable(name: str) -> str:
 
 def parse_form(request: HttpRequest) -> dict[str, str]:
     """The body's parameters, each exactly once; raises InvalidRequest otherwise."""
+    params = _parse_form(request)
+    request.flex_params = params  # for parsed(): the audit log's context when the request is refused
+    return params
+
+
+def parsed(request: HttpRequest) -> dict[str, str]:
+    """What parse_form() returned for this request, or {} if it was not called or refused the body."""
+    return getattr(request, "flex_params", None) or {}
+
+
+def _parse_form(request: HttpRequest) -> dict[str, str]:
     mime, _, options = (request.META.get("CONTENT_TYPE") or "").partition(";")
     if mime.strip().lower() != FORM:
         raise InvalidRequest(f"Send the parameters as {FORM}.")

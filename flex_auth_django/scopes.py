@@ -17,6 +17,28 @@ ALL = {
 }
 
 
+# Sharetribe's access levels nest: a trusted:user token may do whatever a user token may,
+# and a user token whatever an anonymous (public-read) one may. Integration scopes stand apart.
+IMPLIES = {
+    TRUSTED_USER: frozenset({TRUSTED_USER, USER, PUBLIC_READ}),
+    USER: frozenset({USER, PUBLIC_READ}),
+    PUBLIC_READ: frozenset({PUBLIC_READ}),
+    INTEG: frozenset({INTEG}),
+}
+
+# The API each scope belongs to (Application.api_type values): a token of one API never
+# grants a scope of the other.
+API_TYPE = {PUBLIC_READ: "marketplace", USER: "marketplace", TRUSTED_USER: "marketplace", INTEG: "integration"}
+
+
+def implied(scope: str) -> frozenset[str]:
+    """Every scope a token issued with `scope` (space-separated) may use."""
+    granted: set[str] = set()
+    for name in scope.split():
+        granted |= IMPLIES.get(name, frozenset())
+    return frozenset(granted)
+
+
 def resolve(requested: str | None, default: str, allowed: frozenset[str] | set[str] | None = None) -> str:
     """The single scope a grant issues: `default` when none was asked for.
 

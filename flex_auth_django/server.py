@@ -11,7 +11,9 @@ from typing import Any
 
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749.endpoints.base import catch_errors_and_unavailability
+from oauthlib.oauth2.rfc6749.endpoints.resource import ResourceEndpoint
 from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
+from oauthlib.oauth2.rfc6749.tokens import BearerToken
 
 from .errors import InvalidRequest, UnsupportedGrantType
 from .grants import get_registry
@@ -27,14 +29,19 @@ class _NoSuchGrant:
         raise UnsupportedGrantType(f"Supported grant types: {', '.join(get_registry().names())}.")
 
 
-class FlexServer(TokenEndpoint):
+class FlexServer(TokenEndpoint, ResourceEndpoint):
+    """Token endpoint for our grants; resource endpoint so DOT's own protection tools
+    (OAuth2Authentication, ProtectedResourceView, protected_resource) accept flex tokens."""
+
     def __init__(self, request_validator: Any, *args: Any, **kwargs: Any) -> None:
         self.request_validator = request_validator
         grant_types: dict[str, Any] = {"": _NoSuchGrant()}
         instances: dict[type, Any] = {}
         for name, cls in get_registry().items():
             grant_types[name] = instances.setdefault(cls, cls(request_validator))
-        super().__init__(default_grant_type="", default_token_type=None, grant_types=grant_types)
+        TokenEndpoint.__init__(self, default_grant_type="", default_token_type=None, grant_types=grant_types)
+        bearer = BearerToken(request_validator)
+        ResourceEndpoint.__init__(self, default_token="Bearer", token_types={"Bearer": bearer})
 
     @catch_errors_and_unavailability
     def create_token_response(

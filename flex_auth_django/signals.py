@@ -4,8 +4,13 @@ token_issued(application, kind, user, grant_type, family, ip)
 token_refreshed(application, kind, user, family, replayed, ip)
 refresh_reuse_detected(application, user, family, ip)
 token_revoked(application, user, family, what, ip)  what: "session", "access_token", "application", "user"
-auth_failed(reason, client_id, username, ip)     username is passed for receivers to mask, never to log raw
-throttled(scope, ip)
+auth_failed(reason, error, status, endpoint, client_id, username, grant_type, ip)
+    sent once per refused request by the token, revoke and introspect views; client_id,
+    username and grant_type are what the client claimed (username for receivers to mask,
+    never to log raw); reason says why, e.g. "unknown_client", "client_secret", "password"
+throttled(scope, endpoint, client_id, username, grant_type, ip)
+    sent instead of auth_failed when a request is refused with 429; scope is "username",
+    "ip" or "client"
 """
 
 from django.dispatch import Signal

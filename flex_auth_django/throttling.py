@@ -1,135 +1,234 @@
 """Failure counters in Django's cache, checked before any password or secret is verified.
 
 Spec (Throttling): password failures per username and per client IP, client-secret
-failures per client ID, each over a fixed window. Over the limit the answer is 429
-with Retry-After, the same for existing and unknown users. A success resets the
-username counter. If the cache is down, THROTTLE_CACHE_FAILURE chooses between
-refusing (503, "closed", the default) and letting requests through ("open").
+failures per client ID, each over a window. Over the limit the answer is 429 with
+Retry-After, the same for existing and unknown users. A success resets the username
+counter. If the cache is down, THROTTLE_CACHE_FAILURE chooses between refusing (503,
+"closed", the default) and letting requests through ("open").
+
+How it counts:
+- Each counter is a pair of fixed buckets (the current window and the previous one),
+  combined as a sliding-window estimate: previous * (time left of the overlap) +
+  current. A fixed window alone would let an attacker spend the whole limit at the
+  end of one window and again at the start of the next.
+- An attempt is *charged before* the verification runs (atomic cache `incr`, one
+  Redis INCR), and refunded if it succeeds. Checking first and counting afterwards
+  would let a burst of parallel requests all pass the check before any failure is
+  recorded, each paying for a password hash.
+- The bucket is chosen by `clock()`, not by cache expiry: tests move time by
+  replacing `clock`, and the cache timeout only collects old keys.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.cache import caches
 
-from . import signals
 from .errors import TemporarilyUnavailable, TooManyRequests
 from .settings import flex_settings
 
 logger = logging.getLogger("flex_auth_django.security")
 
-# Injectable clock, so tests can move time without sleeping.
+# Injectable clock (seconds since the epoch), so tests can move time without sleeping.
 clock: Callable[[], float] = time.time
+
+KEY_PREFIX = "flex-auth:throttle"
 
 
 @dataclass(frozen=True)
 class Counter:
-    scope: str  # "username", "ip" or "client"
-    value: str
+    """One throttled identity: `scope` is "username", "ip" or "client"."""
+
+    scope: str
+    ident: str  # a hash of the normalised value: client input never becomes a raw cache key
     limit: int
     window: int
 
-    @property
-    def bucket(self) -> int:
-        return int(clock() // self.window)
+    def key(self, bucket: int) -> str:
+        return f"{KEY_PREFIX}:{self.scope}:{self.window}:{self.ident}:{bucket}"
+
+    def keys(self, now: int) -> tuple[str, str]:
+        """(current bucket, previous bucket) at `now`."""
+        bucket = now // self.window
+        return self.key(bucket), self.key(bucket - 1)
+
+    def over(self, current: int, previous: int, now: int) -> bool:
+        """Whether the sliding-window estimate has reached the limit (integer arithmetic)."""
+        elapsed = now % self.window
+        return previous * (self.window - elapsed) + current * self.window >= self.limit * self.window
+
+    def retry_after(self, current: int, previous: int, now: int) -> int:
+        """Whole seconds until `over()` turns false, if nothing more is counted meanwhile."""
+        window, elapsed = self.window, now % self.window
+        if current < self.limit:
+            # Still this bucket: the previous bucket's weight decays second by second.
+            room = (self.limit - current) * window
+            return max(1, window - elapsed - (room - 1) // max(previous, 1))
+        # Only in the next bucket, where this one becomes the decaying previous.
+        return window - elapsed + window - (self.limit * window - 1) // current
 
     @property
-    def key(self) -> str:
-        # Hashed so arbitrary client input never becomes a raw cache key (length, charset).
-        ident = hashlib.sha256(self.value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        return f"flex-auth:throttle:{self.scope}:{ident}:{self.window}:{self.bucket}"
-
-    def retry_after(self) -> int:
-        return max(1, int((self.bucket + 1) * self.window - clock()) + 1)
+    def timeout(self) -> int:
+        # A bucket is read while current and while previous: two windows, plus slack.
+        return 2 * self.window + 60
 
 
-def _counter(scope: str, value: str | None, setting: str) -> Counter | None:
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def normalise(scope: str, value: str) -> str:
+    """The identity a counter is keyed on, so trivial variants share one counter."""
+    if scope == "username":
+        return value.strip().lower()
+    if scope == "client":
+        # uuid.UUID accepts upper case: without this, case variants of one client ID
+        # would each get their own counter.
+        try:
+            return str(uuid.UUID(value)) if len(value) == 36 else value
+        except ValueError:
+            return value
+    if scope == "ip":
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            return value
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.ipv4_mapped is not None:
+                return str(address.ipv4_mapped)
+            # One subscriber usually holds a whole /64: count it as one client.
+            return str(ipaddress.IPv6Network((address, 64), strict=False))
+        return str(address)
+    return value
+
+
+def counter(scope: str, value: str | None, setting: str) -> Counter | None:
+    """The counter for `value` under FLEX_AUTH[setting] = (limit, window), or None when off."""
     if not value or not flex_settings.THROTTLE_ENABLED:
         return None
     limit, window = getattr(flex_settings, setting)
-    return Counter(scope, value.lower() if scope == "username" else value, int(limit), int(window))
+    return Counter(scope, _hash(normalise(scope, value)), int(limit), int(window))
 
 
 def _cache():
     return caches[flex_settings.THROTTLE_CACHE]
 
 
+def _now() -> int:
+    return int(clock())
+
+
 def _cache_failed(exc: Exception) -> None:
-    logger.warning("throttle cache unavailable: %s", type(exc).__name__)
+    logger.warning("event=throttle_cache_unavailable error=%s", type(exc).__name__)
     if flex_settings.THROTTLE_CACHE_FAILURE != "open":
-        raise TemporarilyUnavailable("Too many requests could not be ruled out; try again shortly.") from None
+        raise TemporarilyUnavailable("Too many attempts could not be ruled out; try again shortly.") from None
 
 
-def check(*counters: Counter | None, ip: str | None = None) -> None:
-    """Raise 429 if any counter is at its limit."""
-    live = [c for c in counters if c is not None]
-    if not live:
-        return
+def _refused(counter: Counter, current: int, previous: int, now: int) -> TooManyRequests:
+    return TooManyRequests(retry_after=counter.retry_after(current, previous, now), reason=counter.scope)
+
+
+def _incr(cache, key: str, delta: int, timeout: int) -> int:
+    """Atomic add-or-increment (Redis INCR, LocMem under its lock)."""
     try:
-        values = _cache().get_many([c.key for c in live])
-    except Exception as exc:  # noqa: BLE001 - any cache backend error
-        _cache_failed(exc)
-        return
-    for counter in live:
-        if int(values.get(counter.key) or 0) >= counter.limit:
-            signals.throttled.send(sender=Counter, scope=counter.scope, ip=ip)
-            raise TooManyRequests(retry_after=counter.retry_after())
-
-
-def record_failure(*counters: Counter | None) -> None:
-    cache = None
-    for counter in counters:
-        if counter is None:
-            continue
-        try:
-            cache = cache or _cache()
-            # add() starts the window (no-op when the key exists); incr() is atomic on Redis.
-            cache.add(counter.key, 0, timeout=counter.window + 1)
-            cache.incr(counter.key)
-        except ValueError:  # evicted between add() and incr()
-            cache.set(counter.key, 1, timeout=counter.window + 1)
-        except Exception as exc:  # noqa: BLE001
-            logger.warning("throttle cache unavailable: %s", type(exc).__name__)
-
-
-def reset(*counters: Counter | None) -> None:
-    keys = [c.key for c in counters if c is not None]
-    if keys:
-        try:
-            _cache().delete_many(keys)
-        except Exception as exc:  # noqa: BLE001
-            logger.warning("throttle cache unavailable: %s", type(exc).__name__)
+        return cache.incr(key, delta)
+    except ValueError:  # no such key yet: start it, unless a concurrent request just did
+        if cache.add(key, delta, timeout=timeout):
+            return delta
+        return cache.incr(key, delta)
 
 
 class Guard:
-    """The counters one verification is charged to; created only after they were checked."""
+    """Attempts charged to counters before a verification; settle with failed() or succeeded()."""
 
-    def __init__(self, counters: tuple[Counter | None, ...], reset_on_success: tuple[Counter | None, ...] = ()):
-        self.counters = counters
-        self.reset_on_success = reset_on_success
+    def __init__(self, charged: Iterable[Counter] = (), reset_on_success: Iterable[Counter] = (), now: int = 0):
+        self.charged = tuple(charged)
+        self.reset_on_success = tuple(reset_on_success)
+        self.now = now
 
     def failed(self) -> None:
-        record_failure(*self.counters)
+        """The verification failed: the charges stand as failures."""
 
     def succeeded(self) -> None:
-        reset(*self.reset_on_success)
+        """Refund the charges; counters named in reset_on_success start over."""
+        self._settle(resets=set(self.reset_on_success))
+
+    def refund(self) -> None:
+        """No verdict was reached (the database is down, say): take the charges back."""
+        self._settle(resets=set())
+
+    def _settle(self, resets: set[Counter]) -> None:
+        if not self.charged:
+            return
+        try:
+            cache = _cache()
+            keys = [key for c in resets for key in c.keys(self.now)]
+            if keys:
+                cache.delete_many(keys)
+            for c in self.charged:
+                if c not in resets:
+                    _refund(cache, c, self.now)
+        except Exception as exc:  # noqa: BLE001 - any cache backend error; nothing left to protect
+            logger.warning("event=throttle_cache_unavailable error=%s", type(exc).__name__)
 
 
-def guard_client_secret(client_id: str | None, ip: str | None) -> Guard:
-    """Check the per-client-ID counter (429 when over) before a secret is verified."""
-    counter = _counter("client", client_id, "THROTTLE_CLIENT_SECRET")
-    check(counter, ip=ip)
-    return Guard((counter,))
+def charge(*counters: Counter | None, reset_on_success: tuple[Counter | None, ...] = ()) -> Guard:
+    """Refuse (429) if any counter is over its limit, else charge one attempt to each.
+
+    Called before a password or secret is verified, so a refused attempt costs no hash.
+    """
+    live = [c for c in counters if c is not None]
+    resets = [c for c in reset_on_success if c is not None]
+    if not live:
+        return Guard()
+    now = _now()
+    try:
+        cache = _cache()
+        keys = [key for c in live for key in c.keys(now)]
+        values = cache.get_many(keys)
+        counts = {c: (int(values.get(c.keys(now)[0]) or 0), int(values.get(c.keys(now)[1]) or 0)) for c in live}
+        # Cheap refusal first: a client hammering a blocked counter costs one read.
+        for c, (current, previous) in counts.items():
+            if c.over(current, previous, now):
+                raise _refused(c, current, previous, now)
+        charged: list[Counter] = []
+        for c in live:
+            current = _incr(cache, c.keys(now)[0], 1, c.timeout)
+            charged.append(c)
+            previous = counts[c][1]
+            if c.over(current - 1, previous, now):  # concurrent attempts used the room up
+                for done in charged:
+                    _refund(cache, done, now)
+                raise _refused(c, current - 1, previous, now)
+    except (TooManyRequests, TemporarilyUnavailable):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any cache backend error
+        _cache_failed(exc)
+        return Guard()
+    return Guard(charged, resets, now)
+
+
+def _refund(cache, counter: Counter, now: int) -> None:
+    try:
+        cache.decr(counter.keys(now)[0])
+    except ValueError:
+        pass
+
+
+def guard_client_secret(client_id: str | None) -> Guard:
+    """Charge the per-client-ID counter (429 when over) before a client secret is verified."""
+    return charge(counter("client", client_id, "THROTTLE_CLIENT_SECRET"))
 
 
 def guard_password(username: str, ip: str | None) -> Guard:
-    """Check the username and IP counters before a password is verified."""
-    by_user = _counter("username", username, "THROTTLE_USERNAME")
-    by_ip = _counter("ip", ip, "THROTTLE_IP")
-    check(by_user, by_ip, ip=ip)
-    return Guard((by_user, by_ip), reset_on_success=(by_user,))
+    """Charge the username and client-IP counters before a password is verified."""
+    by_user = counter("username", username, "THROTTLE_USERNAME")
+    by_ip = counter("ip", ip, "THROTTLE_IP")
+    return charge(by_user, by_ip, reset_on_success=(by_user,))

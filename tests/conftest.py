@@ -11,6 +11,8 @@ from django.core.cache import caches
 from flex_auth_django.settings import flex_settings
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
 
+pytest_plugins = ["tests.cache_fixtures", "tests.hypothesis_profiles"]
+
 TOKEN_URL = "/oauth/token"
 SDK_TOKEN_URL = "/v1/auth/token"
 REVOKE_URL = "/oauth/revoke"

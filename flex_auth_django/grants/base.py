@@ -64,7 +64,6 @@ class BaseGrant:
             credentials,
             allowed=self.allows,
             needs_secret=self.needs_secret,
-            request_ip=request_ip(request),
         )
         request.client = application
         request.client_id = str(application.client_id)

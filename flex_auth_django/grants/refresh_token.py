@@ -32,7 +32,7 @@ class RefreshTokenGrant(BaseGrant):
         return _Validated(application, raw)
 
     def issue(self, request: Request, validated: _Validated) -> tokens.Issued:
-        redeemed = tokens.redeem_refresh(validated.refresh_token, validated.application)
+        redeemed = tokens.redeem_refresh(validated.refresh_token, validated.application, ip=request_ip(request))
         request.flex_replayed = redeemed.replayed
         return redeemed.issued
 

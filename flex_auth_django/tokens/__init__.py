@@ -172,7 +172,7 @@ class Redeemed:
     replayed: bool  # True when answered again within the grace period
 
 
-def redeem_refresh(raw: str | None, application: Application) -> Redeemed:
+def redeem_refresh(raw: str | None, application: Application, *, ip: str | None = None) -> Redeemed:
     """Rotate a refresh token: retire it and mint its successor, exactly once.
 
     The successor is derived from the presented token (digests.derive), so a client
@@ -195,7 +195,7 @@ def redeem_refresh(raw: str | None, application: Application) -> Redeemed:
             if won:
                 return Redeemed(_mint_successor(row, raw, application, now), row, replayed=False)
         row.refresh_from_db(fields=["retired", "revoked"])
-    return Redeemed(_replay(row, raw, application, now), row, replayed=True)
+    return Redeemed(_replay(row, raw, application, now, ip), row, replayed=True)
 
 
 def _mint_successor(row: RefreshToken, raw: str, application: Application, now: datetime) -> Issued:
@@ -220,7 +220,7 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
     return Issued(access_raw, _whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
 
 
-def _replay(row: RefreshToken, raw: str, application: Application, now: datetime) -> Issued:
+def _replay(row: RefreshToken, raw: str, application: Application, now: datetime, ip: str | None = None) -> Issued:
     """A retired token again: the first answer within grace, otherwise revoke the session."""
     grace = _seconds("REFRESH_GRACE_PERIOD")
     if row.revoked is None and row.retired is not None and now - row.retired <= grace:
@@ -238,7 +238,7 @@ def _replay(row: RefreshToken, raw: str, application: Application, now: datetime
         from .. import signals
 
         signals.refresh_reuse_detected.send(
-            sender=RefreshToken, application=application, user=row.user, family=row.family, ip=None
+            sender=RefreshToken, application=application, user=row.user, family=row.family, ip=ip
         )
     raise InvalidGrant("The refresh token is invalid, expired or revoked.")
 

@@ -40,4 +40,5 @@ def derived(prefix: str, source: str, label: str, key_index: int = 0) -> str:
 
 
 def looks_like(value: str | None, prefix: str) -> bool:
-    return bool(value) and value.startswith(prefix) and _SHAPE.match(value) is not None
+    # fullmatch: with match(), "$" also matches before a trailing newline.
+    return bool(value) and value.startswith(prefix) and _SHAPE.fullmatch(value) is not None

@@ -1,44 +1,107 @@
-"""What every endpoint shares: POST only, JSON errors, no 500s, 503 when the database is down."""
+"""What every endpoint shares: JSON errors, no 500s for input, 503 while the database is down."""
 
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2 import OAuth2Error
 
-from ..errors import MethodNotAllowed, OAuthError, ServerError, TemporarilyUnavailable, from_oauthlib
+from .. import client_auth, signals
+from ..errors import (
+    DATABASE_OUTAGES,
+    MethodNotAllowed,
+    OAuthError,
+    ServerError,
+    TemporarilyUnavailable,
+    TooManyRequests,
+    from_oauthlib,
+)
+from ..http import client_ip
+from ..params import parsed
 
 logger = logging.getLogger("flex_auth_django")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class EndpointView(View):
-    """A POST-only endpoint whose failures are always the JSON of an OAuthError."""
+    """An endpoint whose failures are always the JSON of an OAuthError."""
 
     allowed_methods: tuple[str, ...] = ("POST",)
+    # Token, revoke and introspect announce each refused request (signals, audit log).
+    announces_refusals = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             if request.method not in self.allowed_methods:
                 raise MethodNotAllowed(request.method or "", self.allowed_methods)
             return self.handle(request)
-        except OAuthError as exc:
-            return exc.to_response()
         except OAuth2Error as exc:
-            return from_oauthlib(exc).to_response()
-        except DatabaseError as exc:
-            logger.error("database unavailable: %s", type(exc).__name__)
+            error = from_oauthlib(exc)
+            if self.announces_refusals and error.status_code < 500:
+                self.announce_refusal(request, error)
+            return error.to_response()
+        except DATABASE_OUTAGES as exc:
+            logger.error("event=database_unavailable error=%s", type(exc).__name__)
+            _drop_broken_connections()
             return TemporarilyUnavailable().to_response()
-        except Exception:
-            # A bug, never input: log it (the traceback has no request body) and answer JSON.
-            logger.exception("unexpected error in %s", type(self).__name__)
+        except Exception as exc:
+            # A bug, never input. The traceback is logged without the exception's message,
+            # which can quote values (a database error quoting a digest, say).
+            logger.error(
+                "event=server_error view=%s error=%s\n%s",
+                type(self).__name__,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
             return ServerError().to_response()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
+
+    def announce_refusal(self, request: HttpRequest, error: OAuthError) -> None:
+        """One signal per refused request: `throttled` for 429, `auth_failed` for the rest."""
+        params = parsed(request)
+        grant_type = params.get("grant_type")
+        context = {
+            "endpoint": self.endpoint_name,
+            "client_id": client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION") or "", params),
+            # Receivers get the username to mask (audit logs a keyed hash), never to log raw.
+            "username": params.get("username") if grant_type == "password" else None,
+            "grant_type": grant_type,
+            "ip": client_ip(request),
+        }
+        if isinstance(error, TooManyRequests):
+            signals.throttled.send(sender=type(self), scope=error.reason, **context)
+        else:
+            reason = error.reason or error.error
+            signals.auth_failed.send(
+                sender=type(self), reason=reason, error=error.error, status=error.status_code, **context
+            )
+
+    @property
+    def endpoint_name(self) -> str:
+        return type(self).__name__.removesuffix("View").lower()
+
+
+def _drop_broken_connections() -> None:
+    """Close the database connections, so the next request opens fresh ones.
+
+    Django does this at request_finished for connections that failed; doing it here
+    means recovery does not depend on that signal (test clients, custom handlers) and a
+    dead persistent connection (CONN_MAX_AGE) is never handed to another request. No
+    health probe first: on a half-open connection a probe could hang; a reconnect is cheap.
+    """
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            continue  # ATOMIC_REQUESTS: the transaction's own exit deals with it
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001, S110 - closing a dead connection may itself fail; nothing to add
+            pass

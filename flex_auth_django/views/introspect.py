@@ -6,21 +6,21 @@ from django.http import HttpRequest, HttpResponse
 
 from .. import client_auth, tokens
 from ..errors import InvalidRequest
-from ..http import client_ip, json_response
+from ..http import json_response
 from ..params import parse_form
 from ..settings import flex_settings
 from .base import EndpointView
 
 
 class IntrospectView(EndpointView):
+    announces_refusals = True
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("QUERY_STRING"):
             raise InvalidRequest("URL query parameters are not allowed.")
         params = {k: v for k, v in parse_form(request).items() if v != ""}
         credentials = client_auth.extract({"Authorization": request.META.get("HTTP_AUTHORIZATION") or ""}, params)
-        application = client_auth.authenticate(
-            credentials, allowed=lambda app: True, needs_secret=lambda app: True, request_ip=client_ip(request)
-        )
+        application = client_auth.authenticate(credentials, allowed=lambda app: True, needs_secret=lambda app: True)
         raw = params.get("token")
         if raw is None:
             raise InvalidRequest("Missing token.")

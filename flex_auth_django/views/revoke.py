@@ -13,6 +13,8 @@ from .base import EndpointView
 
 
 class RevokeView(EndpointView):
+    announces_refusals = True
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("QUERY_STRING"):
             raise InvalidRequest("URL query parameters are not allowed.")
@@ -34,7 +36,6 @@ class RevokeView(EndpointView):
                 allowed=lambda app: True,
                 # Integration apps are confidential clients (RFC 7009 section 2.1).
                 needs_secret=lambda app: app.api_type == ApiType.INTEGRATION,
-                request_ip=ip,
             )
             user = tokens.ANY_USER
         raw = params.get("token")

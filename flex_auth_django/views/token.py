@@ -12,6 +12,8 @@ from .base import EndpointView
 
 
 class TokenView(EndpointView):
+    announces_refusals = True
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("QUERY_STRING"):
             # RFC 6749 3.2: credentials travel in the body; oauthlib refuses them too.

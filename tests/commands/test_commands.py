@@ -72,6 +72,13 @@ def test_demo_repairs_a_deactivated_app_and_changed_password(token_endpoint):
     _assert_demo_works(token_endpoint, json.loads(run("flex_demo", "--json")))
 
 
+def test_demo_text_output_creates_a_working_admin_login(client):
+    out = run("flex_demo")
+    assert "admin@example.com / demo-admin-1234" in out
+    assert client.login(username="admin@example.com", password="demo-admin-1234")
+    assert client.get("/admin/flex_auth_django/application/").status_code == 200
+
+
 def test_demo_env_output_is_shell_exports():
     out = run("flex_demo", "--env")
     names = [line.split("=")[0] for line in out.splitlines()]

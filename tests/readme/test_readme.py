@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.serving import ROOT, running_site, site_env
+from tests.serving import ROOT, ExampleSite
 
 
 def try_it_block() -> str:
@@ -27,8 +27,8 @@ def test_block_exercises_every_endpoint():
 
 @pytest.mark.django_db(transaction=True)
 def test_readme_curl_lines_work(tmp_path):
-    env = site_env(tmp_path)
-    with running_site(env) as base:
+    with ExampleSite(tmp_path, share_test_database=True) as site:
+        base, env = site.start(), site.env
         block = try_it_block().replace(".venv/bin/python", sys.executable)
         block = block.replace("BASE=http://127.0.0.1:8000", f"BASE={base}")
         # Every curl must answer 2xx; each response is printed for the record.

@@ -7,7 +7,7 @@ import shlex
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...demo import ensure_demo
+from ...demo import ensure_demo, ensure_demo_admin
 
 
 class Command(BaseCommand):
@@ -41,6 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Marketplace app  client_id={mp['client_id']}  client_secret={mp['client_secret']}")
         self.stdout.write(f"  Integration app  client_id={integ['client_id']}  client_secret={integ['client_secret']}")
         self.stdout.write(f"  Marketplace user {user['email']} / {user['password']}")
+        admin = ensure_demo_admin()
+        self.stdout.write(f"  Admin (at {base}/admin/) {admin['email']} / {admin['password']}")
         self.stdout.write("")
         self.stdout.write("Try it:")
         lines = [

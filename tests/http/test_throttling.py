@@ -1,0 +1,209 @@
+"""Throttling as a client sees it (spec: Throttling), on local memory and on the real Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from flex_auth_django.grants import password as password_grant
+from flex_auth_django.settings import DEFAULTS
+from flex_auth_django.tokens import digests
+from tests.conftest import INTROSPECT_URL, Endpoint, basic
+from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_cache", "clock")]
+
+
+def login(app, username, password):
+    return {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": password}
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Counts calls into Django's authenticate(), where the password hash runs."""
+    calls = []
+    real = password_grant.authenticate
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("username"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(password_grant, "authenticate", spy)
+    return calls
+
+
+@pytest.fixture
+def digest_checks(monkeypatch):
+    """Counts client-secret verifications."""
+    calls = []
+    real = digests.verify
+
+    def spy(value, stored):
+        calls.append(stored)
+        return real(value, stored)
+
+    monkeypatch.setattr(digests, "verify", spy)
+    return calls
+
+
+def assert_throttled(response):
+    assert response.status_code == 429
+    assert response.json()["error"] == "too_many_requests"
+    assert int(response["Retry-After"]) >= 1
+    assert response["Cache-Control"] == "no-store"
+    assert response["Content-Type"] == "application/json"
+
+
+def test_defaults_are_the_specs():
+    assert DEFAULTS["THROTTLE_USERNAME"] == (10, 15 * 60)
+    assert DEFAULTS["THROTTLE_IP"] == (50, 15 * 60)
+    assert DEFAULTS["THROTTLE_CLIENT_SECRET"] == (20, 15 * 60)
+    assert DEFAULTS["THROTTLE_CACHE_FAILURE"] == "closed"
+
+
+class TestPasswordByUsername:
+    def test_ten_failures_then_429_before_any_hash(self, token_endpoint, marketplace_app, user, hashes):
+        for _ in range(10):
+            assert token_endpoint.post(login(marketplace_app, user.email, "wrong")).status_code == 401
+        assert len(hashes) == 10
+        response = token_endpoint.post(login(marketplace_app, user.email, "wrong"))
+        assert_throttled(response)
+        assert int(response["Retry-After"]) == 15 * 60 + 1
+        # The right password is refused too: the counter is checked before it is verified.
+        assert_throttled(token_endpoint.post(login(marketplace_app, user.email, PASSWORD)))
+        assert len(hashes) == 10
+
+    def test_the_username_counter_ignores_case(self, token_endpoint, marketplace_app, user):
+        for n in range(10):
+            token_endpoint.post(login(marketplace_app, user.email.upper() if n % 2 else user.email, "wrong"))
+        assert_throttled(token_endpoint.post(login(marketplace_app, user.email.title(), "wrong")))
+
+    def test_existing_and_unknown_users_get_identical_answers(self, token_endpoint, marketplace_app, user):
+        def run(username):
+            answers = []
+            for _ in range(11):
+                r = token_endpoint.post(login(marketplace_app, username, "wrong"))
+                answers.append((r.status_code, r.content, r.get("Retry-After"), r.get("WWW-Authenticate")))
+            return answers
+
+        known, unknown = run(user.email), run("nobody@example.com")
+        assert known == unknown
+        assert known[-1][0] == 429 and known[0][0] == 401
+
+    def test_a_success_resets_the_username_counter(self, token_endpoint, marketplace_app, user):
+        for _ in range(9):
+            token_endpoint.post(login(marketplace_app, user.email, "wrong"))
+        assert token_endpoint.post(login(marketplace_app, user.email, PASSWORD)).status_code == 200
+        for _ in range(10):
+            assert token_endpoint.post(login(marketplace_app, user.email, "wrong")).status_code == 401
+        assert_throttled(token_endpoint.post(login(marketplace_app, user.email, "wrong")))
+
+    def test_the_window_passes(self, token_endpoint, marketplace_app, user, clock):
+        for _ in range(10):
+            token_endpoint.post(login(marketplace_app, user.email, "wrong"))
+        response = token_endpoint.post(login(marketplace_app, user.email, PASSWORD))
+        assert_throttled(response)
+        clock.advance(int(response["Retry-After"]))
+        assert token_endpoint.post(login(marketplace_app, user.email, PASSWORD)).status_code == 200
+
+    def test_another_username_is_unaffected(self, token_endpoint, marketplace_app, user):
+        other = UserFactory()
+        for _ in range(10):
+            token_endpoint.post(login(marketplace_app, user.email, "wrong"))
+        assert token_endpoint.post(login(marketplace_app, other.email, PASSWORD)).status_code == 200
+
+
+class TestPasswordByClientIp:
+    def test_fifty_failures_from_one_address_across_usernames(self, token_endpoint, marketplace_app, user, hashes):
+        for n in range(50):
+            response = token_endpoint.post(login(marketplace_app, f"guess{n}@example.com", "wrong"))
+            assert response.status_code == 401
+        response = token_endpoint.post(login(marketplace_app, user.email, PASSWORD))
+        assert_throttled(response)
+        assert len(hashes) == 50
+        # Another address signs in.
+        ok = token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="198.51.100.9")
+        assert ok.status_code == 200
+
+    def test_x_forwarded_for_is_ignored_without_trusted_proxies(self, token_endpoint, marketplace_app):
+        for n in range(50):
+            token_endpoint.post(
+                login(marketplace_app, f"guess{n}@example.com", "wrong"), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+            )
+        response = token_endpoint.post(
+            login(marketplace_app, "guess-last@example.com", "wrong"), HTTP_X_FORWARDED_FOR="203.0.113.250"
+        )
+        assert_throttled(response)
+
+    def test_behind_one_proxy_the_last_forwarded_address_counts(self, token_endpoint, marketplace_app, settings):
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "NUM_PROXIES": 1}
+        for n in range(50):
+            # The client forges the leftmost entry every time; the proxy appends the real address.
+            token_endpoint.post(
+                login(marketplace_app, f"guess{n}@example.com", "wrong"),
+                HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.5",
+                REMOTE_ADDR="10.0.0.1",
+            )
+        blocked = token_endpoint.post(
+            login(marketplace_app, "x@example.com", "wrong"),
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+            REMOTE_ADDR="10.0.0.1",
+        )
+        assert_throttled(blocked)
+        other = token_endpoint.post(
+            login(marketplace_app, "x@example.com", "wrong"),
+            HTTP_X_FORWARDED_FOR="203.0.113.6",
+            REMOTE_ADDR="10.0.0.1",
+        )
+        assert other.status_code == 401
+
+
+class TestClientSecret:
+    def test_twenty_wrong_secrets_then_429_without_verifying(self, token_endpoint, integration_app, digest_checks):
+        body = {"client_id": str(integration_app.client_id), "grant_type": "client_credentials"}
+        for _ in range(20):
+            assert token_endpoint.post({**body, "client_secret": "flxs_wrong"}).status_code == 401
+        checked = len(digest_checks)
+        response = token_endpoint.post({**body, "client_secret": integration_app.secret})
+        assert_throttled(response)
+        assert len(digest_checks) == checked
+
+    def test_unknown_clients_count_the_same(self, token_endpoint):
+        body = {"client_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "grant_type": "client_credentials"}
+        answers = [token_endpoint.post({**body, "client_secret": "flxs_wrong"}).status_code for _ in range(21)]
+        assert answers == [401] * 20 + [429]
+
+    def test_case_variants_of_a_client_id_share_the_counter(self, token_endpoint, integration_app):
+        client_id = str(integration_app.client_id)
+        for n in range(20):
+            variant = client_id.upper() if n % 2 else client_id
+            body = {"client_id": variant, "grant_type": "client_credentials", "client_secret": "flxs_wrong"}
+            token_endpoint.post(body)
+        body = {"client_id": client_id.upper(), "grant_type": "client_credentials", "client_secret": "flxs_wrong"}
+        assert_throttled(token_endpoint.post(body))
+
+    def test_basic_and_other_endpoints_share_the_counter(self, client, token_endpoint, integration_app):
+        client_id = str(integration_app.client_id)
+        for _ in range(10):
+            token_endpoint.post({"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic(client_id, "flxs_no"))
+        introspect = Endpoint(client, INTROSPECT_URL)
+        for _ in range(10):
+            assert introspect.post({"token": "x", "client_id": client_id, "client_secret": "no"}).status_code == 401
+        response = introspect.post({"token": "x"}, HTTP_AUTHORIZATION=basic(client_id, integration_app.secret))
+        assert_throttled(response)
+
+    def test_a_right_secret_is_refunded(self, token_endpoint, integration_app):
+        body = {"client_id": str(integration_app.client_id), "grant_type": "client_credentials"}
+        for _ in range(19):
+            token_endpoint.post({**body, "client_secret": "flxs_wrong"})
+        for _ in range(5):
+            assert token_endpoint.post({**body, "client_secret": integration_app.secret}).status_code == 200
+        assert token_endpoint.post({**body, "client_secret": "flxs_wrong"}).status_code == 401
+        assert_throttled(token_endpoint.post({**body, "client_secret": "flxs_wrong"}))
+
+    def test_requests_without_a_secret_are_not_throttled_by_it(self, token_endpoint):
+        app = ApplicationFactory()
+        body = {"client_id": str(app.client_id), "grant_type": "client_credentials"}
+        for _ in range(20):
+            token_endpoint.post({**body, "client_secret": "flxs_wrong"})
+        # An anonymous token for the browser SDK needs no secret and is still issued.
+        assert token_endpoint.post(body).status_code == 200

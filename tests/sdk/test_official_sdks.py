@@ -1,0 +1,73 @@
+"""The official Sharetribe SDKs, unchanged, against a real server of the example site (issues 2 and 5).
+
+Starts `manage.py runserver` on a migrated temporary SQLite database, takes credentials from
+`flex_demo --json` and runs tests/sdk/run.js, which drives sharetribe-flex-sdk and
+sharetribe-flex-integration-sdk through login, token exchange, logout, resource calls and
+their automatic recovery after tokens expire. The server runs with a 3-second access-token
+lifetime so that expiry can be waited out. Set FLEX_TEST_PORTS to limit the port range.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.serving import ROOT, ExampleSite
+
+pytestmark = pytest.mark.sdk
+
+SDK_DIR = ROOT / "tests" / "sdk"
+PACKAGES = ("sharetribe-flex-sdk", "sharetribe-flex-integration-sdk")
+ACCESS_TOKEN_LIFETIME = 3  # seconds: the SDK steps before expiry take well under that
+
+
+@pytest.fixture
+def node() -> str:
+    """The node executable, once the pinned SDKs are installed: a missing install fails, never skips."""
+    missing = [name for name in PACKAGES if not (SDK_DIR / "node_modules" / name / "package.json").is_file()]
+    if missing:
+        pytest.fail(
+            f"The official SDKs are not installed ({', '.join(missing)} missing in tests/sdk/node_modules): "
+            "run `make sdk-deps` (`make test` installs them)."
+        )
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js (`node`) is needed to run the official SDKs: install Node.js 18 or newer.")
+    return node
+
+
+@pytest.fixture
+def example_site(tmp_path) -> Iterator[tuple[str, dict, ExampleSite]]:
+    """A running example site: (base URL, flex_demo credentials, the site)."""
+    with ExampleSite(
+        tmp_path,
+        FLEX_ACCESS_TOKEN_LIFETIME=str(ACCESS_TOKEN_LIFETIME),
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+    ) as site:
+        site.manage("migrate", "--noinput", "-v", "0")
+        credentials = json.loads(site.manage("flex_demo", "--json"))
+        yield site.start("/v1/api/marketplace/show"), credentials, site
+
+
+def test_official_sdks_against_the_running_example_site(node, example_site):
+    base_url, credentials, site = example_site
+    env = {
+        **os.environ,
+        "FLEX_BASE_URL": base_url,
+        "FLEX_DEMO": json.dumps(credentials),
+        "FLEX_ACCESS_TOKEN_LIFETIME": str(ACCESS_TOKEN_LIFETIME),
+    }
+    result = subprocess.run(
+        [node, "run.js"], cwd=SDK_DIR, env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+    assert result.returncode == 0, (
+        f"tests/sdk/run.js failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}\n"
+        f"--- server log (tail) ---\n{site.log_tail()}"
+    )
+    assert "SDK steps passed" in result.stdout

@@ -1,0 +1,239 @@
+"""Throttling counters: the sliding-window arithmetic, charging before verification, and both caches."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.cache import caches
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flex_auth_django import throttling
+from flex_auth_django.errors import TemporarilyUnavailable, TooManyRequests
+from tests.cache_fixtures import EPOCH
+
+WINDOW = 900
+
+
+def counter(limit: int = 3, window: int = WINDOW, scope: str = "username") -> throttling.Counter:
+    return throttling.Counter(scope, "ident", limit, window)
+
+
+class TestSlidingWindowArithmetic:
+    def test_previous_bucket_weighs_by_the_overlap_left(self):
+        c = counter(limit=10)
+        start = EPOCH  # a bucket boundary
+        assert c.over(0, 10, start)  # the previous window ended a moment ago: still 10
+        assert not c.over(0, 10, start + 1)  # 10 * 899/900 < 10
+        assert c.over(5, 10, start + WINDOW // 2)  # 10 * 1/2 + 5
+        assert not c.over(4, 10, start + WINDOW // 2)
+
+    @given(
+        limit=st.integers(1, 60),
+        window=st.sampled_from([1, 7, 60, 900]),
+        current=st.integers(0, 200),
+        previous=st.integers(0, 200),
+        offset=st.integers(0, 10_000),
+    )
+    def test_retry_after_is_exactly_when_the_counter_opens_again(self, limit, window, current, previous, offset):
+        """Brute force: step second by second with nothing more counted; the first open second is Retry-After."""
+        c = counter(limit, window)
+        now = EPOCH + offset
+        if not c.over(current, previous, now):
+            return
+        retry = c.retry_after(current, previous, now)
+        assert retry >= 1
+
+        def state(at: int) -> tuple[int, int]:
+            buckets_on = at // window - now // window
+            if buckets_on == 0:
+                return current, previous
+            if buckets_on == 1:
+                return 0, current
+            return 0, 0
+
+        first_open = next(s for s in range(1, 3 * window + 2) if not c.over(*state(now + s), now + s))
+        assert retry == first_open
+
+
+class TestNormalisation:
+    def test_usernames_ignore_case_and_surrounding_space(self):
+        assert throttling.normalise("username", " Alice@Example.COM ") == "alice@example.com"
+
+    def test_client_ids_in_upper_case_share_the_counter(self):
+        value = "0F8FAD5B-D9CB-469F-A165-70867728950E"
+        assert throttling.normalise("client", value) == value.lower()
+        assert throttling.normalise("client", "not-a-uuid") == "not-a-uuid"
+
+    def test_ipv6_counts_per_64_and_mapped_ipv4_as_ipv4(self):
+        assert throttling.normalise("ip", "2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+        assert throttling.normalise("ip", "2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+        assert throttling.normalise("ip", "::ffff:192.0.2.7") == "192.0.2.7"
+        assert throttling.normalise("ip", "192.0.2.7") == "192.0.2.7"
+
+    def test_variants_share_one_cache_key(self, settings):
+        a = throttling.counter("client", "0f8fad5b-d9cb-469f-a165-70867728950e", "THROTTLE_CLIENT_SECRET")
+        b = throttling.counter("client", "0F8FAD5B-D9CB-469F-A165-70867728950E", "THROTTLE_CLIENT_SECRET")
+        assert a == b
+
+    def test_keys_never_contain_the_raw_value(self):
+        c = throttling.counter("username", "alice@example.com", "THROTTLE_USERNAME")
+        assert all("alice" not in key for key in c.keys(EPOCH))
+
+
+@pytest.fixture
+def limits(settings):
+    settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_USERNAME": (3, WINDOW), "THROTTLE_IP": (5, WINDOW)}
+
+
+def fail(username: str = "alice@example.com", ip: str = "192.0.2.1") -> None:
+    throttling.guard_password(username, ip).failed()
+
+
+@pytest.mark.usefixtures("limits")
+class TestCharging:
+    """Against local memory and the real Redis, with the clock moved by hand."""
+
+    def test_the_limit_th_failure_is_allowed_and_the_next_refused(self, throttle_cache, clock):
+        for _ in range(3):
+            fail()
+        with pytest.raises(TooManyRequests) as refused:
+            throttling.guard_password("alice@example.com", "192.0.2.1")
+        assert refused.value.reason == "username"
+        assert refused.value.headers["Retry-After"] == str(WINDOW + 1)
+
+    def test_other_usernames_are_not_affected(self, throttle_cache, clock):
+        for _ in range(3):
+            fail("alice@example.com")
+        throttling.guard_password("bob@example.com", "192.0.2.1").failed()
+
+    def test_the_ip_counter_spans_usernames(self, throttle_cache, clock):
+        for n in range(5):
+            fail(f"user{n}@example.com")
+        with pytest.raises(TooManyRequests) as refused:
+            throttling.guard_password("someone-else@example.com", "192.0.2.1")
+        assert refused.value.reason == "ip"
+        throttling.guard_password("someone-else@example.com", "192.0.2.2").failed()  # another address is fine
+
+    def test_a_refused_attempt_is_not_counted(self, throttle_cache, clock):
+        for _ in range(3):
+            fail()
+        for _ in range(20):
+            with pytest.raises(TooManyRequests):
+                throttling.guard_password("alice@example.com", "192.0.2.1")
+        clock.advance(2 * WINDOW)
+        fail()  # open again, and the 20 refusals left nothing behind
+        fail()
+        fail()
+
+    def test_windows_expire_by_the_clock(self, throttle_cache, clock):
+        for _ in range(3):
+            fail()
+        clock.advance(WINDOW)  # the failures are now the previous window, at full weight
+        with pytest.raises(TooManyRequests) as refused:
+            throttling.guard_password("alice@example.com", "192.0.2.1")
+        clock.advance(int(refused.value.headers["Retry-After"]) - 1)
+        with pytest.raises(TooManyRequests):
+            throttling.guard_password("alice@example.com", "192.0.2.1")
+        clock.advance(1)
+        fail()  # exactly Retry-After seconds later: allowed
+
+    def test_no_burst_at_a_window_boundary(self, throttle_cache, clock):
+        clock.advance(WINDOW - 1)  # the last second of a window
+        for _ in range(3):
+            fail()
+        clock.advance(2)  # a new fixed window, but the failures are two seconds old
+        allowed = 0
+        with pytest.raises(TooManyRequests):
+            for _ in range(3):
+                fail()
+                allowed += 1
+        assert allowed == 1  # the old failures weigh 898/900: room for one, not a fresh limit of 3
+
+    def test_a_success_resets_the_username_but_only_refunds_the_ip(self, throttle_cache, clock):
+        for _ in range(2):
+            fail()
+        throttling.guard_password("alice@example.com", "192.0.2.1").succeeded()
+        for _ in range(3):  # the username starts over: three more failures allowed
+            fail()
+        with pytest.raises(TooManyRequests) as refused:
+            throttling.guard_password("alice@example.com", "192.0.2.1")
+        assert refused.value.reason == "username"
+        # The IP holds the 5 failures (2 + 3); the success itself was refunded, not counted.
+        with pytest.raises(TooManyRequests) as refused:
+            throttling.guard_password("bob@example.com", "192.0.2.1")
+        assert refused.value.reason == "ip"
+
+    def test_refund_takes_the_charge_back(self, throttle_cache, clock):
+        for _ in range(2):
+            fail()
+        throttling.guard_password("alice@example.com", "192.0.2.1").refund()
+        fail()  # the third failure, not the fourth
+        with pytest.raises(TooManyRequests):
+            throttling.guard_password("alice@example.com", "192.0.2.1")
+
+    def test_counters_live_in_the_configured_cache(self, throttle_cache, clock):
+        fail()
+        c = throttling.counter("username", "alice@example.com", "THROTTLE_USERNAME")
+        assert throttle_cache.get(c.keys(int(clock()))[0]) == 1
+        assert caches["default"].get(c.keys(int(clock()))[0]) is None
+
+    def test_disabled_throttling_counts_nothing(self, throttle_cache, clock, settings):
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_ENABLED": False}
+        for _ in range(10):
+            fail()
+
+
+@pytest.mark.usefixtures("limits")
+def test_concurrent_attempts_are_admitted_exactly_up_to_the_limit(throttle_cache, clock):
+    """30 threads race for one username with room for 3: the atomic incr admits exactly 3."""
+    threads, barrier = 30, threading.Barrier(30)
+    admitted, refused, errors = [], [], []
+
+    def attempt(n: int) -> None:
+        try:
+            barrier.wait()
+            guard = throttling.guard_password("alice@example.com", f"192.0.2.{n}")
+            admitted.append(guard)
+        except TooManyRequests:
+            refused.append(n)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            caches.close_all()
+
+    workers = [threading.Thread(target=attempt, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert errors == []
+    assert len(admitted) == 3
+    assert len(refused) == threads - 3
+
+
+@pytest.mark.usefixtures("limits")
+def test_redis_counts_with_incr_and_expires_keys(redis_throttle_cache, clock):
+    """On Redis a counter is a plain integer (INCR-able) with a TTL, so it never outlives its use."""
+    fail()
+    fail()
+    c = throttling.counter("username", "alice@example.com", "THROTTLE_USERNAME")
+    key = redis_throttle_cache.make_and_validate_key(c.keys(int(clock()))[0])
+    client = redis_throttle_cache._cache.get_client(key)
+    assert client.get(key) == b"2"
+    assert WINDOW < client.ttl(key) <= c.timeout
+
+
+class TestCacheFailure:
+    def test_closed_by_default_refuses_with_503(self, dead_throttle_cache, clock):
+        with pytest.raises(TemporarilyUnavailable) as refused:
+            throttling.guard_password("alice@example.com", "192.0.2.1")
+        assert refused.value.status_code == 503
+        assert "Retry-After" in refused.value.headers
+
+    def test_open_lets_the_attempt_through(self, dead_throttle_cache, clock, settings):
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_CACHE_FAILURE": "open"}
+        guard = throttling.guard_password("alice@example.com", "192.0.2.1")
+        guard.failed()
+        guard.succeeded()  # settling against a dead cache does not raise either
