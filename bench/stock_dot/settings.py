@@ -58,9 +58,12 @@ TEMPLATES = [
     },
 ]
 
+# As example_project: persistent connections, checked before each request uses them.
 DATABASES = {
     "default": dj_database_url.config(
-        default="postgres://root@127.0.0.1:5432/flex_bench_dot", conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+        default="postgres://root@127.0.0.1:5432/flex_bench_dot",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=os.environ.get("BENCH_CONN_HEALTH_CHECKS", "1") == "1",
     )
 }
 
