@@ -10,7 +10,7 @@ REDIS_URL is set). It prints, per request, the wall and CPU microseconds and the
 statements sent (BEGIN/COMMIT/SAVEPOINT included, as the database sees them), so a change
 to flex_auth_django can be judged before and after on the same machine in seconds.
 --cprofile prints where the CPU goes for one scenario (cProfile on process time);
---pyspy re-runs this script under py-spy (pip install py-spy) and writes a flame graph.
+--pyspy re-runs this script under py-spy (.venv/bin/pip install -e ".[bench]") for a flame graph.
 The database is created (if missing), migrated and seeded by bench.seed's flex seeder.
 """
 
@@ -218,7 +218,17 @@ def main() -> None:
 
     if args.pyspy:
         svg = out / f"profile-{args.pyspy}.svg"
-        cmd = ["py-spy", "record", "-r", "250", "-o", str(svg), "--", sys.executable, __file__]
+        cmd = [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-r",
+            "250",
+            "-o",
+            str(svg),
+            "--",
+            sys.executable,
+            __file__,
+        ]
         cmd += ["--n", str(args.n), "--only", args.pyspy, "--database-url", args.database_url]
         subprocess.run(cmd, check=True)
         print(f"flame graph: {svg}")

@@ -6,9 +6,10 @@
 What one run does, from a fresh clone:
  1. Installs what it needs: `wrk` from Debian's packages (apt-get, if missing) and the
     Python packages into the repo's .venv (`make install`), then re-runs itself there.
- 2. Recreates three PostgreSQL databases (<prefix>_flex, <prefix>_dot, <prefix>_scale),
-    migrates them and seeds them (bench/seed.py): applications, 200 users sharing one
-    password, and pools of live tokens written to bench/out/ for wrk.
+ 2. Recreates its PostgreSQL databases (<prefix>_flex, <prefix>_dot, and one
+    <prefix>_scale_<rows> per scale size), migrates them and seeds the first two
+    (bench/seed.py): applications, 200 users sharing one password, and pools of live
+    tokens written to bench/out/ for wrk.
  3. Starts two sites with gunicorn, 2 sync workers each, DEBUG off, on PostgreSQL:
     - bench.flex_site: the example project (flex_auth_django) with Redis for the throttle
       counters and the security logger at INFO writing every token event to a file;
@@ -20,15 +21,17 @@ What one run does, from a fresh clone:
     view that runs one check_password, and one DRF view mounted unprotected and behind
     each authentication class.
  4. Drives every scenario with wrk from this machine (bench/wrk/pool.lua): a warm-up,
-    then a measured run of --duration seconds at --connections connections. Scenarios
-    whose targets compare two numbers run next to each other, so drift in machine load
-    biases a ratio as little as possible.
+    then --duration seconds at --connections connections (3x as long where a password is
+    hashed). Scenarios compared by a target form a group and are measured in --rounds
+    interleaved slices (A B A B), so drift in the machine's load biases a ratio as little
+    as possible; req/s is all requests over all slices, p50/p99 the slices' median.
  5. Checks that every measured request was a real, successful operation: any answer other
     than 200, any socket error or an exhausted token pool marks the scenario INVALID; on
     the flex site the security log must show no refused, throttled, replayed or reused
     token during a measured run.
  6. Times token lookup, issue and rotation in-process at 10k and at 1M rows per token
-    table (bench/scale.py; rows seeded with generate_series).
+    table (bench/scale.py; rows seeded with generate_series, one database per size,
+    measure rounds alternating between the sizes).
  7. Prints req/s, p50 and p99 per scenario, the ratios against the targets (met / not
     met), and writes everything with the machine's description to bench/results.md.
 Servers are stopped on exit, failure or Ctrl-C. Total time: about 6 minutes.
@@ -67,6 +70,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -267,6 +271,7 @@ class Scenario:
     auth: str | None = None  # Authorization header template
     flex_events: str | None = None  # security-log event each measured request must produce
     slow: bool = False  # a password hash per request: measured 3x longer, for enough samples
+    group: str | None = None  # scenarios compared by a target: measured in interleaved rounds
     skipped: str | None = None
 
 
@@ -286,7 +291,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
 
     # Pairs compared by a target run back to back.
     return [
-        Scenario("flex_hello", "hello-world Django view", "flex", "GET", "/bench/hello"),
+        Scenario("flex_hello", "hello-world Django view", "flex", "GET", "/bench/hello", group="ceiling"),
         Scenario(
             "flex_anon",
             "anonymous client_credentials",
@@ -295,8 +300,9 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             token,
             form(grant_type="client_credentials", client_id=mp["client_id"]),
             flex_events="issued",
+            group="ceiling",
         ),
-        Scenario("flex_drf_open", "DRF view, unprotected", "flex", "GET", "/bench/api/open"),
+        Scenario("flex_drf_open", "DRF view, unprotected", "flex", "GET", "/bench/api/open", group="drf"),
         Scenario(
             "flex_drf_flex",
             "DRF view, FlexTokenAuthentication",
@@ -306,6 +312,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             pool=fp["access"],
             auth="Bearer {token}",
             skipped=None if flex_protected else "flex_auth_django.authentication is not on this branch yet",
+            group="drf",
         ),
         Scenario(
             "dot_cc_plain",
@@ -314,6 +321,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             "POST",
             dot_token,
             form(grant_type="client_credentials", **dot_client(cc_plain)),
+            group="cc",
         ),
         Scenario(
             "flex_integ",
@@ -323,6 +331,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             token,
             form(grant_type="client_credentials", **integ),
             flex_events="issued",
+            group="cc",
         ),
         Scenario(
             "dot_cc_hashed",
@@ -331,6 +340,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             "POST",
             dot_token,
             form(grant_type="client_credentials", **dot_client(cc_hashed)),
+            group="cc",
         ),
         Scenario(
             "dot_refresh_plain",
@@ -342,6 +352,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             pool=dp["refresh_plain"],
             warm_pool=dp["refresh_plain_warm"],
             mode="once",
+            group="refresh",
         ),
         Scenario(
             "flex_refresh",
@@ -354,6 +365,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             warm_pool=fp["refresh_warm"],
             mode="once",
             flex_events="refreshed",
+            group="refresh",
         ),
         Scenario(
             "dot_refresh_hashed",
@@ -365,6 +377,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             pool=dp["refresh_hashed"],
             warm_pool=dp["refresh_hashed_warm"],
             mode="once",
+            group="refresh",
         ),
         Scenario(
             "flex_exchange",
@@ -386,7 +399,13 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             pool=fp["access"],
         ),
         Scenario(
-            "flex_check_password", "check_password view (hash floor)", "flex", "GET", "/bench/check-password", slow=True
+            "flex_check_password",
+            "check_password view (hash floor)",
+            "flex",
+            "GET",
+            "/bench/check-password",
+            slow=True,
+            group="password",
         ),
         Scenario(
             "flex_password",
@@ -398,6 +417,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             pool=fp["users"],
             flex_events="issued",
             slow=True,
+            group="password",
         ),
         Scenario(
             "dot_password_plain",
@@ -407,8 +427,9 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             dot_token,
             form(grant_type="password", username="{token}", password=PASSWORD, **dot_client(pw_plain)),
             pool=dp["users"],
+            group="password",
         ),
-        Scenario("dot_drf_open", "DRF view, unprotected", "dot", "GET", "/bench/api/open"),
+        Scenario("dot_drf_open", "DRF view, unprotected", "dot", "GET", "/bench/api/open", group="dot_drf"),
         Scenario(
             "dot_drf_dot",
             "DRF view, OAuth2Authentication",
@@ -417,6 +438,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             "/bench/api/dot",
             pool=dp["access"],
             auth="Bearer {token}",
+            group="dot_drf",
         ),
         Scenario("dot_hello", "hello-world Django view", "dot", "GET", "/bench/hello"),
     ]
@@ -463,7 +485,7 @@ class Result:
 
 
 def run_wrk(
-    base: str, scenario: Scenario, *, duration: float, connections: int, threads: int, pool: str | None
+    base: str, scenario: Scenario, *, duration: float, connections: int, threads: int, pool: str | None, skip: int = 0
 ) -> dict:
     cmd = [
         "wrk",
@@ -485,6 +507,7 @@ def run_wrk(
         scenario.mode,
         scenario.auth or "-",
         str(threads),
+        str(skip),
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     for line in done.stdout.splitlines():
@@ -552,46 +575,124 @@ def wait_idle(server: Server, timeout: float = 30.0) -> None:
         last = now
 
 
-def measure(scenario: Scenario, server: Server, args: argparse.Namespace, security_log: Path | None) -> Result:
-    result = Result(scenario)
-    if scenario.skipped:
-        return result
-    common = {"duration": args.warmup, "connections": args.connections, "threads": args.threads}
-    warm = run_wrk(server.base, scenario, pool=scenario.warm_pool or scenario.pool, **common)
-    if warm["non200"] or warm["pool_exhausted"]:
-        result.problems.append(f"warm-up failed: {warm['non200']} non-200, first: {warm['bad_sample']!r}")
-        return result
-    wait_idle(server)
-    start = log_size(security_log) if security_log else 0
-    duration = args.duration * (3 if scenario.slow else 1)
-    data = run_wrk(server.base, scenario, pool=scenario.pool, **{**common, "duration": duration})
-    wait_idle(server)
-    seconds = data["duration_us"] / 1e6
-    result.requests = data["requests"]
-    result.rps = data["requests"] / seconds if seconds else 0.0
-    result.p50_ms, result.p99_ms = data["p50_us"] / 1000, data["p99_us"] / 1000
-    result.non200 = data["non200"]
-    result.socket_errors = data["connect_errors"] + data["read_errors"] + data["write_errors"] + data["timeouts"]
-    if data["pool_exhausted"]:
-        result.problems.append(
-            f"token pool exhausted after {data['pool_used'] - data['pool_exhausted']} tokens: raise --pool-rate"
+@dataclass
+class Run:
+    """One scenario measured in rounds interleaved with the other scenarios of its group."""
+
+    scenario: Scenario
+    server: Server
+    security_log: Path | None
+    rounds: list[dict] = field(default_factory=list)
+    skip: int = 0  # pool lines used by earlier rounds ("once" pools)
+    result: Result | None = None
+
+    def warm_up(self, args: argparse.Namespace) -> None:
+        self.result = Result(self.scenario)
+        if self.scenario.skipped:
+            return
+        common = {"connections": args.connections, "threads": args.threads}
+        pool = self.scenario.warm_pool or self.scenario.pool
+        warm = run_wrk(self.server.base, self.scenario, duration=args.warmup, pool=pool, **common)
+        if warm["non200"] or warm["pool_exhausted"]:
+            self.result.problems.append(f"warm-up failed: {warm['non200']} non-200, first: {warm['bad_sample']!r}")
+        wait_idle(self.server)
+
+    def measure_round(self, args: argparse.Namespace, rounds: int) -> None:
+        if self.scenario.skipped or self.result.problems:
+            return
+        start = log_size(self.security_log) if self.security_log else 0
+        duration = args.duration * (3 if self.scenario.slow else 1) / rounds
+        data = run_wrk(
+            self.server.base,
+            self.scenario,
+            duration=duration,
+            connections=args.connections,
+            threads=args.threads,
+            pool=self.scenario.pool,
+            skip=self.skip,
         )
-    if result.non200:
-        result.problems.append(f"{result.non200} answers were not 200; first: {data['bad_sample']!r}")
-    if result.socket_errors:
-        result.problems.append(f"{result.socket_errors} socket errors or timeouts")
-    if security_log is not None:
-        events = log_events(security_log, start, log_size(security_log))
-        result.log_events = events
-        bad = {k: v for k, v in events.items() if k not in ("issued", "refreshed", "exchanged")}
-        if bad:
-            result.problems.append(f"security log shows {bad}: not every request was a clean operation")
-        if scenario.flex_events and events.get(scenario.flex_events, 0) < result.requests:
-            result.problems.append(
-                f"{events.get(scenario.flex_events, 0)} '{scenario.flex_events}' log events "
-                f"for {result.requests} answered requests"
-            )
-    return result
+        wait_idle(self.server)
+        if self.security_log is not None:
+            data["events"] = log_events(self.security_log, start, log_size(self.security_log))
+        if self.scenario.mode == "once":
+            self.skip += args.threads * data["pool_used_max"]
+        self.rounds.append(data)
+
+    def finish(self) -> Result:
+        """Requests over time summed across rounds; p50 and p99 are the medians of the rounds' values."""
+        result, rounds = self.result, self.rounds
+        if not rounds:
+            return result
+        seconds = sum(r["duration_us"] for r in rounds) / 1e6
+        result.requests = sum(r["requests"] for r in rounds)
+        result.rps = result.requests / seconds if seconds else 0.0
+        result.p50_ms = statistics.median(r["p50_us"] for r in rounds) / 1000
+        result.p99_ms = statistics.median(r["p99_us"] for r in rounds) / 1000
+        result.non200 = sum(r["non200"] for r in rounds)
+        result.socket_errors = sum(
+            r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"] for r in rounds
+        )
+        sample = next((r["bad_sample"] for r in rounds if r["bad_sample"]), "")
+        if any(r["pool_exhausted"] for r in rounds):
+            result.problems.append("token pool exhausted: raise --pool-rate")
+        if result.non200:
+            result.problems.append(f"{result.non200} answers were not 200; first: {sample!r}")
+        if result.socket_errors:
+            result.problems.append(f"{result.socket_errors} socket errors or timeouts")
+        if self.security_log is not None:
+            events: dict[str, int] = {}
+            for r in rounds:
+                for name, count in r["events"].items():
+                    events[name] = events.get(name, 0) + count
+            result.log_events = events
+            bad = {k: v for k, v in events.items() if k not in ("issued", "refreshed", "exchanged")}
+            if bad:
+                result.problems.append(f"security log shows {bad}: not every request was a clean operation")
+            wanted = self.scenario.flex_events
+            if wanted and events.get(wanted, 0) < result.requests:
+                result.problems.append(
+                    f"{events.get(wanted, 0)} '{wanted}' log events for {result.requests} answered requests"
+                )
+        return result
+
+
+# -- scale -------------------------------------------------------------------------------------
+
+FLAT_LIMIT = 1.5  # 10k -> 1M rows adds at most one B-tree level to an index lookup
+
+
+def run_scale(args: argparse.Namespace, settings: str) -> dict:
+    """Fill one scratch database per size, then alternate measure rounds between them (bench/scale.py)."""
+    sizes = sorted(int(n) for n in args.scale_rows.split(","))
+    urls = {n: database_url(args.pg_url, f"{args.db_prefix}_scale_{n}") for n in sizes}
+    env = {"BENCH_SECURITY_LOG": os.devnull, "REDIS_URL": ""}
+    filled = {}
+    for n, url in urls.items():
+        ensure_database(url, recreate=True)
+        manage(settings, url, "manage.py", "migrate", "--noinput", "-v0")
+        filled[n] = json.loads(manage(settings, url, "-m", "bench.scale", "fill", "--rows", str(n), env=env))
+    rounds: dict[int, list[dict]] = {n: [] for n in sizes}
+    for seed in range(1, args.scale_rounds + 1):
+        for n, url in urls.items():
+            cmd = ["-m", "bench.scale", "measure", "--rows", str(n), "--seed", str(seed)]
+            out = manage(settings, url, *cmd, "--operations", str(args.scale_operations), env=env)
+            rounds[n].append(json.loads(out.strip().splitlines()[-1]))
+    names = list(rounds[sizes[0]][0])
+    stats = ("p50_us", "p99_us", "mean_us")
+    return {
+        "operations": args.scale_operations,
+        "rounds": args.scale_rounds,
+        "operations_measured": names,
+        "flat_limit": FLAT_LIMIT,
+        "sizes": [
+            {
+                "rows": n,
+                "seed_seconds": filled[n]["seconds"],
+                "ops": {op: {s: statistics.median(r[op][s] for r in rounds[n]) for s in stats} for op in names},
+            }
+            for n in sizes
+        ],
+    }
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -716,8 +817,10 @@ def render(
             "",
             "## Scale: token tables at 10k and at 1M rows",
             "",
-            f"In-process, {scale['operations']} operations each, PostgreSQL; filler rows seeded with generate_series "
-            "(half live, half expired), then ANALYZE. Microseconds per operation.",
+            f"In-process on PostgreSQL, one scratch database per size, filled with generate_series (half live, "
+            f"half expired rows in each token table) and VACUUM ANALYZEd; {scale['rounds']} rounds of "
+            f"{scale['operations']:,} timed operations each, alternating between the sizes; the median of the "
+            "rounds' p50 and p99, in microseconds per operation.",
             "",
             "| Operation | "
             + " | ".join(f"{s['rows']:,} rows p50 / p99" for s in scale["sizes"])
@@ -769,13 +872,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=10, help="measured seconds per scenario (default 10)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds per scenario (default 2)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="slices of --duration, interleaved within each compared group (default 2)"
+    )
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: leaves the cores to the sites)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per site (default 2)")
     parser.add_argument("--only", default="", help="comma-separated scenario keys (see --list)")
     parser.add_argument("--list", action="store_true", help="list the scenario keys and exit")
     parser.add_argument("--pg-url", default="postgres://root@127.0.0.1:5432", help="PostgreSQL server, no database")
-    parser.add_argument("--db-prefix", default="flex_bench", help="databases <prefix>_flex, _dot, _scale (recreated)")
+    parser.add_argument(
+        "--db-prefix", default="flex_bench", help="databases <prefix>_flex, _dot, _scale_<rows> (recreated)"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="'' to use local memory instead")
     parser.add_argument("--flex-port", type=int, default=8251)
     parser.add_argument("--dot-port", type=int, default=8252)
@@ -783,6 +891,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--pool-rate", type=int, default=4000, help="single-use refresh tokens seeded per measured second"
     )
     parser.add_argument("--scale-rows", default="10000,1000000", help="token-table sizes for the scale test")
+    parser.add_argument("--scale-rounds", type=int, default=3, help="measure rounds per size (default 3)")
+    parser.add_argument("--scale-operations", type=int, default=1000, help="operations per round (default 1000)")
     parser.add_argument("--no-scale", action="store_true", help="skip the 10k/1M scale test")
     parser.add_argument(
         "--no-health-checks",
@@ -817,7 +927,7 @@ def main(argv: list[str]) -> int:
         check_port_free(port)
     if args.redis_url:
         check_redis(args.redis_url)
-    urls = {site: database_url(args.pg_url, f"{args.db_prefix}_{site}") for site in ("flex", "dot", "scale")}
+    urls = {site: database_url(args.pg_url, f"{args.db_prefix}_{site}") for site in ("flex", "dot")}
 
     say("== databases: recreate, migrate, seed")
     for url in urls.values():
@@ -825,8 +935,6 @@ def main(argv: list[str]) -> int:
     flex_settings, dot_settings = "bench.flex_site.settings", "bench.stock_dot.settings"
     manage(flex_settings, urls["flex"], "manage.py", "migrate", "--noinput", "-v0")
     manage(dot_settings, urls["dot"], "-m", "django", "migrate", "--noinput", "-v0")
-    if not args.no_scale:
-        manage(flex_settings, urls["scale"], "manage.py", "migrate", "--noinput", "-v0")
     seconds = args.duration
     pools = ["--refresh", str(int(args.pool_rate * seconds)), "--refresh-warm", str(int(args.pool_rate * args.warmup))]
     flex = json.loads(manage(flex_settings, urls["flex"], "-m", "bench.seed", "flex", "--out", str(OUT), *pools))
@@ -868,18 +976,30 @@ def main(argv: list[str]) -> int:
         unknown = wanted - {s.key for s in scenarios}
         if unknown:
             raise BenchError(f"unknown scenarios {sorted(unknown)}; see --list")
-        for scenario in scenarios:
-            if wanted and scenario.key not in wanted:
+        for group in _groups(scenarios):
+            runs = [
+                Run(s, servers[s.site], security_log if s.site == "flex" else None)
+                for s in group
+                if not wanted or s.key in wanted
+            ]
+            if not runs:
                 continue
-            server = servers[scenario.site]
-            say(f"== {scenario.site:<4} {scenario.label}")
-            result = measure(scenario, server, args, security_log if scenario.site == "flex" else None)
-            results.append(result)
-            if result.scenario.skipped:
-                say(f"   skipped: {result.scenario.skipped}")
-            else:
-                status = "ok" if result.valid else "INVALID: " + "; ".join(result.problems)
-                say(f"   {result.rps:,.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms  {status}")
+            say("== " + " / ".join(f"{r.scenario.site} {r.scenario.label}" for r in runs))
+            for run in runs:
+                run.warm_up(args)
+            for _ in range(args.rounds):
+                for run in runs:
+                    run.measure_round(args, args.rounds)
+            for run in runs:
+                result = run.finish()
+                results.append(result)
+                name = f"{result.scenario.site:<4} {result.scenario.label}"
+                if result.scenario.skipped:
+                    say(f"   {name}: skipped: {result.scenario.skipped}")
+                else:
+                    status = "ok" if result.valid else "INVALID: " + "; ".join(result.problems)
+                    rate = f"{result.rps:,.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+                    say(f"   {name}: {rate}  {status}")
     finally:
         for server in servers.values():
             server.stop()
@@ -887,13 +1007,11 @@ def main(argv: list[str]) -> int:
     scale = None
     if not args.no_scale:
         say("== scale: token tables at " + " and ".join(f"{int(n):,}" for n in args.scale_rows.split(",")) + " rows")
-        scale_env = {"BENCH_SECURITY_LOG": os.devnull, "REDIS_URL": ""}
         try:
-            out = manage(flex_settings, urls["scale"], "-m", "bench.scale", "--rows", args.scale_rows, env=scale_env)
+            scale = run_scale(args, flex_settings)
         except BenchError as exc:  # the load results are still worth writing
             say(f"   scale test failed: {exc}")
         else:
-            scale = json.loads(out.strip().splitlines()[-1])
             for size in scale["sizes"]:
                 ops = ", ".join(f"{op} {v['p50_us']:,.0f} us" for op, v in size["ops"].items())
                 say(f"   {size['rows']:>9,} rows: {ops}")
@@ -908,6 +1026,17 @@ def main(argv: list[str]) -> int:
     say(f"\nwritten: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     say(f"total time: {elapsed / 60:.1f} minutes")
     return 0 if all(r.valid or r.scenario.skipped for r in results) else 1
+
+
+def _groups(scenarios: list[Scenario]) -> list[list[Scenario]]:
+    """Consecutive scenarios with the same group run interleaved, round by round."""
+    groups: list[list[Scenario]] = []
+    for scenario in scenarios:
+        if groups and scenario.group and groups[-1][0].group == scenario.group:
+            groups[-1].append(scenario)
+        else:
+            groups.append([scenario])
+    return groups
 
 
 def _served(url: str) -> bool:

@@ -1,12 +1,16 @@
 """Token lookup, issue and rotation time as the token tables grow (run by bench/run.py).
 
-    python -m bench.scale --rows 10000,1000000 [--operations 2000]
+    python -m bench.scale fill --rows 1000000
+    python -m bench.scale measure --rows 1000000 [--operations 1000] [--seed 1]
 
-Inside the flex site's settings (DJANGO_SETTINGS_MODULE, DATABASE_URL of a scratch
-database): for each size, tops both token tables up to that many rows with
-generate_series (half live, half expired, digests spread over the index like real
-ones), runs VACUUM ANALYZE, then times each operation individually through the token
-service. Prints one JSON line with p50/p99 microseconds per operation and size.
+Run inside the flex site's settings (DJANGO_SETTINGS_MODULE) with DATABASE_URL naming a
+scratch database, one database per size. `fill` creates an Integration application and
+tops both token tables up to --rows rows each with generate_series (half live, half
+expired, digests spread over the index like real ones), then VACUUM ANALYZE. `measure`
+times each operation individually through the token service, deletes the rows it added
+(so repeated rounds measure the same size) and prints one JSON line of p50/p99/mean
+microseconds per operation. bench/run.py alternates measure rounds between the sizes,
+so drift in machine load does not favour either size.
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from flex_auth_django import tokens  # noqa: E402
+from flex_auth_django import fastsql, tokens  # noqa: E402
 from flex_auth_django.applications import create_application  # noqa: E402
-from flex_auth_django.models import AccessToken, ApiType, RefreshToken, TokenKind  # noqa: E402
+from flex_auth_django.models import AccessToken, ApiType, Application, RefreshToken, TokenKind  # noqa: E402
 
-FLAT_LIMIT = 1.5
+APP_NAME = "scale"
+TABLES = ("flex_auth_django_accesstoken", "flex_auth_django_refreshtoken")
 
 
-# A filler digest: 'hmac-sha256$fill$' + base64url(sha256(label || n)), as long and as random as a real one.
 def _fill_sql(label: str) -> str:
+    """A filler digest: 'hmac-sha256$fill$' + base64url(sha256(label || n)), as long and as random as a real one."""
     return (
         f"'hmac-sha256$fill$' || rtrim(translate(encode(sha256(convert_to('{label}' || g, 'UTF8')), 'base64'), "
         "'+/', '-_'), '=')"
@@ -44,29 +49,28 @@ def filler_digest(label: str, n: int) -> str:
     return "hmac-sha256$fill$" + mac.translate(str.maketrans("+/", "-_")).rstrip("=")
 
 
-def fill(application_id: int, start: int, stop: int) -> float:
-    """Add filler rows numbered start..stop-1 to both token tables."""
+def fill(rows: int) -> dict:
     began = time.perf_counter()
+    application, _secret = create_application(APP_NAME, ApiType.INTEGRATION)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO flex_auth_django_accesstoken (digest, application_id, kind, scope, created, expires) "
             f"SELECT {_fill_sql('a')}, %s, 'integration', 'integ', now() - interval '1 hour', "
             "CASE WHEN g %% 2 = 0 THEN now() + interval '1 hour' ELSE now() - interval '1 minute' END "
-            "FROM generate_series(%s, %s) g",
-            [application_id, start, stop - 1],
+            "FROM generate_series(1, %s) g",
+            [application.pk, rows],
         )
         cursor.execute(
             "INSERT INTO flex_auth_django_refreshtoken (digest, application_id, kind, scope, family, family_started, "
             f"created, expires) SELECT {_fill_sql('r')}, %s, 'integration', 'integ', md5('r' || g)::uuid, "
             "now() - interval '1 day', now() - interval '1 day', "
             "CASE WHEN g %% 2 = 0 THEN now() + interval '29 days' ELSE now() - interval '1 minute' END "
-            "FROM generate_series(%s, %s) g",
-            [application_id, start, stop - 1],
+            "FROM generate_series(1, %s) g",
+            [application.pk, rows],
         )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE flex_auth_django_accesstoken")
-        cursor.execute("VACUUM ANALYZE flex_auth_django_refreshtoken")
-    return time.perf_counter() - began
+        for table in TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return {"rows": rows, "seconds": round(time.perf_counter() - began, 1)}
 
 
 def timed(fn, items) -> dict[str, float]:
@@ -83,7 +87,11 @@ def timed(fn, items) -> dict[str, float]:
     }
 
 
-def measure(application, rows: int, count: int, rng: random.Random) -> dict[str, dict[str, float]]:
+def measure(rows: int, count: int, seed: int) -> dict[str, dict[str, float]]:
+    application = Application.objects.get(name=APP_NAME)
+    rng = random.Random(seed)
+    last_access = AccessToken.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_refresh = RefreshToken.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     issued: list[tokens.Issued] = []
 
     def issue(_):
@@ -93,8 +101,8 @@ def measure(application, rows: int, count: int, rng: random.Random) -> dict[str,
         assert tokens.live_access(raw) is not None
 
     def lookup_old(digest):
-        # The query find_access sends, for a row written long before (random place in the index).
-        AccessToken.objects.select_related("application", "user").filter(digest=digest).first()
+        # The statement find_access sends, for a row written long before (a random place in the index).
+        assert fastsql.get(AccessToken, "digest", digest, related=("application", "user")) is not None
 
     def rotate(raw):
         tokens.redeem_refresh(raw, application)
@@ -109,36 +117,26 @@ def measure(application, rows: int, count: int, rng: random.Random) -> dict[str,
     old = [filler_digest("a", rng.randrange(1, rows + 1)) for _ in range(count)]
     ops["look up a random old row"] = timed(lookup_old, old)
     ops["rotate a refresh token"] = timed(rotate, [i.refresh_token for i in issued])
-    assert RefreshToken.objects.filter(retired__isnull=False).count() >= count
+    # Back to the filled size for the next round.
+    AccessToken.objects.filter(pk__gt=last_access).delete()
+    RefreshToken.objects.filter(pk__gt=last_refresh).delete()
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"VACUUM {table}")
     return ops
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", default="10000,1000000")
-    parser.add_argument("--operations", type=int, default=2000)
+    parser.add_argument("command", choices=["fill", "measure"])
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--operations", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    sizes = sorted(int(n) for n in args.rows.split(","))
-    application, _secret = create_application("scale", ApiType.INTEGRATION)
-    rng = random.Random(7)
-    filled = 0
-    report = []
-    for rows in sizes:
-        seconds = fill(application.pk, filled + 1, rows + 1)
-        filled = rows
-        report.append(
-            {"rows": rows, "seed_seconds": round(seconds, 1), "ops": measure(application, rows, args.operations, rng)}
-        )
-    print(
-        json.dumps(
-            {
-                "operations": args.operations,
-                "operations_measured": list(report[0]["ops"]),
-                "sizes": report,
-                "flat_limit": FLAT_LIMIT,
-            }
-        )
-    )
+    if args.command == "fill":
+        print(json.dumps(fill(args.rows)))
+    else:
+        print(json.dumps(measure(args.rows, args.operations, args.seed)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 -- One wrk script for every scenario of bench/run.py.
 --
---   wrk -t T -c C -d D -s bench/wrk/pool.lua URL -- METHOD BODY POOL MODE AUTH THREADS
+--   wrk -t T -c C -d D -s bench/wrk/pool.lua URL -- METHOD BODY POOL MODE AUTH THREADS SKIP
 --
 -- METHOD  GET or POST
 -- BODY    a form body (sent as application/x-www-form-urlencoded), or "-" for none
@@ -11,6 +11,7 @@
 --         "cycle": values are reused round-robin (access tokens, users).
 -- AUTH    an Authorization header value, or "-" for none
 -- THREADS the -t value, so each thread knows its share
+-- SKIP    pool lines to leave out at the start (used by an earlier round of a "once" pool)
 --
 -- done() prints one line "WRK_JSON {...}": counts, non-200 answers (anything but 200,
 -- not only wrk's >= 400), a sample of the first bad answer, and latency percentiles in us.
@@ -37,12 +38,13 @@ function init(args)
    mode = arg(args, 4) or "cycle"
    auth_template = arg(args, 5)
    local nthreads = tonumber(arg(args, 6) or "1")
+   local skip = tonumber(arg(args, 7) or "0")
    values = {}
    if pool_file then
       local i = 0
       for line in io.lines(pool_file) do
          if line ~= "" then
-            if i % nthreads == tid then values[#values + 1] = line end
+            if i >= skip and (i - skip) % nthreads == tid then values[#values + 1] = line end
             i = i + 1
          end
       end
@@ -93,9 +95,10 @@ local function json_string(s)
 end
 
 function done(summary, latency, requests)
-   local used_total, exhausted_total, bad_total, sample = 0, 0, 0, ""
+   local used_total, used_max, exhausted_total, bad_total, sample = 0, 0, 0, 0, ""
    for _, t in ipairs(threads) do
       used_total = used_total + (t:get("used") or 0)
+      used_max = math.max(used_max, t:get("used") or 0)
       exhausted_total = exhausted_total + (t:get("exhausted") or 0)
       bad_total = bad_total + (t:get("bad") or 0)
       if sample == "" then sample = t:get("bad_sample") or "" end
@@ -103,10 +106,10 @@ function done(summary, latency, requests)
    local e = summary.errors
    io.write(string.format(
       'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"non200":%d,"status_errors":%d,' ..
-      '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,"pool_used":%d,' ..
+      '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,"pool_used":%d,"pool_used_max":%d,' ..
       '"pool_exhausted":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d,"bad_sample":%s}\n',
       summary.requests, summary.duration, summary.bytes, bad_total, e.status,
-      e.connect, e.read, e.write, e.timeout, used_total, exhausted_total,
+      e.connect, e.read, e.write, e.timeout, used_total, used_max, exhausted_total,
       latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max,
       json_string(sample)))
 end
