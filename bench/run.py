@@ -782,7 +782,9 @@ def render(
         f"connections {'without' if args.no_health_checks else 'with'} health checks; the flex site uses Redis for "
         "throttle counters and logs every token event at INFO to a file.",
         f"- wrk: {args.threads} thread(s), {args.connections} connections, {args.warmup:g} s warm-up, "
-        f"{args.duration:g} s measured per scenario; every measured request must answer 200.",
+        f"{args.duration:g} s measured per scenario ({3 * args.duration:g} s where a password is hashed), in "
+        f"{args.rounds} slices interleaved with the scenarios it is compared with; every measured request must "
+        "answer 200.",
         f"- Whole run: {seconds / 60:.1f} minutes.",
         "",
         "## Throughput and latency",
