@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-browser lint sdk-deps clean
+.PHONY: install demo test test-browser lint sdk-deps bench clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,12 @@ test: install sdk-deps
 # The admin end to end in Debian's headless Chromium (/usr/bin/chromium; nothing is downloaded).
 test-browser: install
 	$(VENV)/bin/pytest -m browser
+
+# flex-auth-django beside stock django-oauth-toolkit under wrk (installs wrk with apt-get, needs
+# PostgreSQL and Redis on 127.0.0.1); prints the targets and writes bench/results.md.
+# Options: make bench BENCH_ARGS="--help".
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -19,7 +19,7 @@ from urllib.parse import unquote_plus
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import throttling
+from . import fastsql, throttling
 from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient
 from .models import Application
 from .settings import flex_settings
@@ -65,7 +65,7 @@ def load_application(client_id: str | None) -> Application | None:
     parsed = parse_client_id(client_id)
     if parsed is None:
         return None
-    return Application.objects.filter(client_id=parsed).first()
+    return fastsql.get(Application, "client_id", parsed)
 
 
 def verify_secret(application: Application | None, secret: str | None) -> bool:

@@ -26,10 +26,12 @@ import ipaddress
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from .errors import TemporarilyUnavailable, TooManyRequests
 from .settings import flex_settings
@@ -117,8 +119,88 @@ def counter(scope: str, value: str | None, setting: str) -> Counter | None:
     return Counter(scope, _hash(normalise(scope, value)), int(limit), int(window))
 
 
-def _cache():
-    return caches[flex_settings.THROTTLE_CACHE]
+class _Store:
+    """The counters in any Django cache: read several, add-or-increment, decrement, delete."""
+
+    def __init__(self, cache) -> None:
+        self.cache = cache
+
+    def get_many(self, keys: list[str]) -> dict[str, int]:
+        return self.cache.get_many(keys)
+
+    def incr_many(self, charges: list[tuple[str, int, int]]) -> list[int]:
+        """Add `delta` to each (key, delta, timeout), creating missing keys with `timeout`; the new values."""
+        return [self._incr(key, delta, timeout) for key, delta, timeout in charges]
+
+    def _incr(self, key: str, delta: int, timeout: int) -> int:
+        """Atomic add-or-increment (Redis INCR, LocMem under its lock)."""
+        try:
+            return self.cache.incr(key, delta)
+        except ValueError:  # no such key yet: start it, unless a concurrent request just did
+            if self.cache.add(key, delta, timeout=timeout):
+                return delta
+            return self.cache.incr(key, delta)
+
+    def settle(self, delete: list[str], decrement: list[str]) -> None:
+        """Delete some counters and take one attempt back from others (never creating a key)."""
+        if delete:
+            self.cache.delete_many(delete)
+        for key in decrement:
+            try:
+                self.cache.decr(key)
+            except ValueError:  # expired or evicted meanwhile: nothing to take back
+                pass
+
+
+class _RedisStore(_Store):
+    """Django's RedisCache, one round trip per step.
+
+    Through the cache API a charged and refunded attempt costs five round trips and three
+    new redis client objects: RedisCache builds a client per call, and its incr() and
+    decr() send an EXISTS first. Here the same keys and integer values (what the cache
+    API reads and writes) take three round trips on one client: read, charge, settle.
+    """
+
+    _DECR_IF_EXISTS = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decrby', KEYS[1], 1) end"
+
+    def __init__(self, cache) -> None:
+        super().__init__(cache)
+        self.client = cache._cache.get_client(write=True)
+
+    def _key(self, key: str) -> str:
+        return self.cache.make_and_validate_key(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, int]:
+        values = self.client.mget([self._key(k) for k in keys])
+        return {k: int(v) for k, v in zip(keys, values, strict=True) if v is not None}
+
+    def incr_many(self, charges: list[tuple[str, int, int]]) -> list[int]:
+        pipe = self.client.pipeline(transaction=False)
+        for key, delta, timeout in charges:
+            pipe.set(self._key(key), 0, ex=timeout, nx=True)  # a missing key starts with its TTL, as add() does
+            pipe.incrby(self._key(key), delta)
+        return pipe.execute()[1::2]
+
+    def settle(self, delete: list[str], decrement: list[str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        if delete:
+            pipe.delete(*[self._key(k) for k in delete])
+        for key in decrement:
+            pipe.eval(self._DECR_IF_EXISTS, 1, self._key(key))
+        pipe.execute()
+
+
+_redis_stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _store() -> _Store:
+    cache = caches[flex_settings.THROTTLE_CACHE]
+    if type(cache) is not RedisCache:  # exactly Django's: a subclass may store values its own way
+        return _Store(cache)
+    store = _redis_stores.get(cache)
+    if store is None:
+        store = _redis_stores[cache] = _RedisStore(cache)
+    return store
 
 
 def _now() -> int:
@@ -133,16 +215,6 @@ def _cache_failed(exc: Exception) -> None:
 
 def _refused(counter: Counter, current: int, previous: int, now: int) -> TooManyRequests:
     return TooManyRequests(retry_after=counter.retry_after(current, previous, now), reason=counter.scope)
-
-
-def _incr(cache, key: str, delta: int, timeout: int) -> int:
-    """Atomic add-or-increment (Redis INCR, LocMem under its lock)."""
-    try:
-        return cache.incr(key, delta)
-    except ValueError:  # no such key yet: start it, unless a concurrent request just did
-        if cache.add(key, delta, timeout=timeout):
-            return delta
-        return cache.incr(key, delta)
 
 
 class Guard:
@@ -168,13 +240,8 @@ class Guard:
         if not self.charged:
             return
         try:
-            cache = _cache()
             keys = [key for c in resets for key in c.keys(self.now)]
-            if keys:
-                cache.delete_many(keys)
-            for c in self.charged:
-                if c not in resets:
-                    _refund(cache, c, self.now)
+            _store().settle(keys, [c.keys(self.now)[0] for c in self.charged if c not in resets])
         except Exception as exc:  # noqa: BLE001 - any cache backend error; nothing left to protect
             logger.warning("event=throttle_cache_unavailable error=%s", type(exc).__name__)
 
@@ -190,36 +257,26 @@ def charge(*counters: Counter | None, reset_on_success: tuple[Counter | None, ..
         return Guard()
     now = _now()
     try:
-        cache = _cache()
+        store = _store()
         keys = [key for c in live for key in c.keys(now)]
-        values = cache.get_many(keys)
+        values = store.get_many(keys)
         counts = {c: (int(values.get(c.keys(now)[0]) or 0), int(values.get(c.keys(now)[1]) or 0)) for c in live}
         # Cheap refusal first: a client hammering a blocked counter costs one read.
         for c, (current, previous) in counts.items():
             if c.over(current, previous, now):
                 raise _refused(c, current, previous, now)
-        charged: list[Counter] = []
-        for c in live:
-            current = _incr(cache, c.keys(now)[0], 1, c.timeout)
-            charged.append(c)
+        currents = store.incr_many([(c.keys(now)[0], 1, c.timeout) for c in live])
+        for c, current in zip(live, currents, strict=True):
             previous = counts[c][1]
             if c.over(current - 1, previous, now):  # concurrent attempts used the room up
-                for done in charged:
-                    _refund(cache, done, now)
+                store.settle([], [done.keys(now)[0] for done in live])
                 raise _refused(c, current - 1, previous, now)
     except (TooManyRequests, TemporarilyUnavailable):
         raise
     except Exception as exc:  # noqa: BLE001 - any cache backend error
         _cache_failed(exc)
         return Guard()
-    return Guard(charged, resets, now)
-
-
-def _refund(cache, counter: Counter, now: int) -> None:
-    try:
-        cache.decr(counter.keys(now)[0])
-    except ValueError:
-        pass
+    return Guard(live, resets, now)
 
 
 def guard_client_secret(client_id: str | None) -> Guard:

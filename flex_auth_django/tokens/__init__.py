@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import fastsql
 from ..errors import InvalidGrant
 from ..models import AccessToken, Application, RefreshToken, TokenKind
 from ..settings import flex_settings
@@ -60,6 +61,17 @@ def _digest_filter(raw: str) -> Q:
     return Q(digest=found[0]) if len(found) == 1 else Q(digest__in=found)
 
 
+def _by_digest(model, raw: str, related: tuple[str, ...], *, for_update: bool = False):
+    """The row whose digest matches `raw` under any key, with `related` loaded: one query."""
+    found = digests.candidates(raw)
+    if len(found) == 1:  # one key: the usual case, a prepared statement (see fastsql)
+        return fastsql.get(model, "digest", found[0], related=related, for_update=for_update)
+    queryset = model.objects.select_related(*related)
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.filter(digest__in=found).first()
+
+
 # -- issuing --------------------------------------------------------------------------
 
 
@@ -76,28 +88,30 @@ def issue(
     now = timezone.now()
     refresh_raw = refresh = None
     family = subject.family if subject is not None else None
-    with transaction.atomic():
-        if with_refresh:
-            family = uuid.uuid4()
-            refresh_raw = generate.refresh_token()
-            refresh = RefreshToken.objects.create(
-                digest=digests.make(refresh_raw),
-                application=application,
-                user=user,
-                kind=kind,
-                scope=scope,
-                family=family,
-                family_started=now,
-                created=now,
-                expires=_refresh_expiry(now, now),
-            )
-        access_raw = generate.access_token()
+    access_raw = generate.access_token()
+    if not with_refresh:  # one INSERT: atomic on its own, no transaction (or savepoint) around it
         access = _create_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+        return Issued(access_raw, _whole_seconds(access.expires - now), scope, access)
+    family = uuid.uuid4()
+    refresh_raw = generate.refresh_token()
+    refresh = RefreshToken(
+        digest=digests.make(refresh_raw),
+        application=application,
+        user=user,
+        kind=kind,
+        scope=scope,
+        family=family,
+        family_started=now,
+        created=now,
+        expires=_refresh_expiry(now, now),
+    )
+    access = _new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+    fastsql.insert_all(refresh, access)  # both rows or neither
     return Issued(access_raw, _whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
 
 
-def _create_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
-    return AccessToken.objects.create(
+def _new_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
+    return AccessToken(
         digest=digests.make(raw),
         application=application,
         user=user,
@@ -108,6 +122,10 @@ def _create_access(raw, application, kind, scope, user, family, now, subject=Non
         created=now,
         expires=now + access_lifetime(kind),
     )
+
+
+def _create_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
+    return fastsql.insert(_new_access(raw, application, kind, scope, user, family, now, subject=subject))
 
 
 def _whole_seconds(delta: timedelta) -> int:
@@ -121,7 +139,7 @@ def find_access(raw: str | None) -> AccessToken | None:
     """The stored access token for `raw` (live or not), with its application and user: one query."""
     if not generate.looks_like(raw, generate.ACCESS_PREFIX):
         return None
-    return AccessToken.objects.select_related("application", "user").filter(_digest_filter(raw)).first()
+    return _by_digest(AccessToken, raw, ("application", "user"))
 
 
 def live_access(raw: str | None) -> AccessToken | None:
@@ -140,12 +158,7 @@ def exchange(raw_subject: str | None, application: Application, *, scope: str) -
     if not generate.looks_like(raw_subject, generate.ACCESS_PREFIX):
         return None
     with transaction.atomic():
-        subject = (
-            AccessToken.objects.select_for_update(of=("self",))
-            .select_related("application", "user")
-            .filter(_digest_filter(raw_subject))
-            .first()
-        )
+        subject = _by_digest(AccessToken, raw_subject, ("application", "user"), for_update=True)
         if (
             subject is None
             or not subject.is_live()
@@ -159,7 +172,7 @@ def exchange(raw_subject: str | None, application: Application, *, scope: str) -
 def find_refresh(raw: str | None) -> RefreshToken | None:
     if not generate.looks_like(raw, generate.REFRESH_PREFIX):
         return None
-    return RefreshToken.objects.select_related("user").filter(_digest_filter(raw)).first()
+    return _by_digest(RefreshToken, raw, ("user",))
 
 
 # -- rotating -------------------------------------------------------------------------
@@ -191,7 +204,7 @@ def redeem_refresh(raw: str | None, application: Application, *, ip: str | None 
         if now >= row.expires:
             raise InvalidGrant("The refresh token is invalid, expired or revoked.")
         with transaction.atomic():
-            won = RefreshToken.objects.filter(pk=row.pk, retired__isnull=True, revoked__isnull=True).update(retired=now)
+            won = fastsql.update_unset(RefreshToken, row.pk, {"retired": now}, unset=("retired", "revoked"))
             if won:
                 return Redeemed(_mint_successor(row, raw, application, now), row, replayed=False)
         row.refresh_from_db(fields=["retired", "revoked"])
@@ -204,7 +217,7 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
         raise InvalidGrant("The session has ended; sign in again.")
     refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor")
     access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access")
-    successor = RefreshToken.objects.create(
+    successor = RefreshToken(
         digest=digests.make(refresh_raw),
         application=application,
         user=row.user,
@@ -216,7 +229,8 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
         created=now,
         expires=expires,
     )
-    access = _create_access(access_raw, application, row.kind, row.scope, row.user, row.family, now)
+    access = _new_access(access_raw, application, row.kind, row.scope, row.user, row.family, now)
+    fastsql.insert_all(successor, access)
     return Issued(access_raw, _whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
 
 

@@ -1,0 +1,28 @@
+"""The example site's routes plus the benchmark's own views under /bench/."""
+
+from django.urls import path
+from rest_framework.permissions import AllowAny
+
+from bench.views import EchoUser, check_password_view, hello
+from example_project.urls import urlpatterns as example_urlpatterns
+
+try:  # FlexTokenAuthentication and RequireUser arrive with the DRF classes
+    from flex_auth_django.authentication import FlexTokenAuthentication
+    from flex_auth_django.permissions import RequireUser
+except ImportError:  # pragma: no cover - the bench reports the scenario as skipped
+    protected = []
+else:
+    protected = [
+        path(
+            "bench/api/flex",
+            EchoUser.as_view(authentication_classes=[FlexTokenAuthentication], permission_classes=[RequireUser]),
+        )
+    ]
+
+urlpatterns = [
+    path("bench/hello", hello),
+    path("bench/check-password", check_password_view),
+    path("bench/api/open", EchoUser.as_view(authentication_classes=[], permission_classes=[AllowAny])),
+    *protected,
+    *example_urlpatterns,
+]
