@@ -269,7 +269,7 @@ def main() -> None:
         for request in requests[1:]:
             site.call(*request)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
         return
 
     print(f"{'scenario':<12} {'n':>6} {'wall us':>9} {'cpu us':>9} {'round trips':>12}")

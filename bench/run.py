@@ -779,7 +779,8 @@ def render(
         "## Setup",
         "",
         f"- gunicorn, {args.workers} sync workers per site, DEBUG off, PostgreSQL on the same machine, persistent "
-        f"connections {'without' if args.no_health_checks else 'with'} health checks; the flex site uses Redis for "
+        f"connections {'with' if args.health_checks else 'without'} health checks and server-side binding; "
+        "the flex site uses Redis for "
         "throttle counters and logs every token event at INFO to a file.",
         f"- wrk: {args.threads} thread(s), {args.connections} connections, {args.warmup:g} s warm-up, "
         f"{args.duration:g} s measured per scenario ({3 * args.duration:g} s where a password is hashed), in "
@@ -897,9 +898,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scale-operations", type=int, default=1000, help="operations per round (default 1000)")
     parser.add_argument("--no-scale", action="store_true", help="skip the 10k/1M scale test")
     parser.add_argument(
-        "--no-health-checks",
+        "--health-checks",
         action="store_true",
-        help="turn off CONN_HEALTH_CHECKS on both sites (example_project has it on: one more round trip a request)",
+        help="turn on CONN_HEALTH_CHECKS on both sites (example_project has it off: one more round trip a request)",
     )
     parser.add_argument("--output", type=Path, default=BENCH / "results.md")
     return parser.parse_args(argv)
@@ -962,7 +963,7 @@ def main(argv: list[str]) -> int:
     }
     dot_env = {"DJANGO_SETTINGS_MODULE": dot_settings, "DATABASE_URL": urls["dot"]}
     for env in (flex_env, dot_env):
-        env["BENCH_CONN_HEALTH_CHECKS"] = "0" if args.no_health_checks else "1"
+        env["BENCH_CONN_HEALTH_CHECKS"] = "1" if args.health_checks else "0"
     servers = {
         "flex": Server("flex", "bench.flex_site.wsgi:application", args.flex_port, flex_env, args.workers),
         "dot": Server("dot", "bench.stock_dot.wsgi:application", args.dot_port, dot_env, args.workers),

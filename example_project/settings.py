@@ -58,10 +58,20 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        # A persistent connection cut by a database restart is replaced before the request uses it.
-        conn_health_checks=True,
+        # Off by default: a health check is one more round trip on every request, and the
+        # endpoints drop a broken connection on the failure itself, so a database restart
+        # costs each worker at most one 503 (with Retry-After) before it reconnects.
+        conn_health_checks=os.environ.get("CONN_HEALTH_CHECKS", "0") == "1",
     )
 }
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and os.environ.get("PG_SERVER_SIDE_BINDING", "1") == "1"
+):
+    # Server-side binding lets psycopg prepare the few statements every request repeats
+    # (client lookup, token lookup), so PostgreSQL stops re-planning them. Turn it off
+    # behind a transaction-pooling PgBouncer, which cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -33,6 +33,8 @@ def _app(application) -> dict[str, object]:
 
 def emit(event: str, level: int = logging.INFO, **fields: object) -> None:
     """Log one event record: the common fields first (None when unknown), then the rest."""
+    if not logger.isEnabledFor(level):
+        return
     record = {name: None for name in FIELDS} | fields | {"event": event}
     text = " ".join(f"{k}={v}" for k, v in record.items() if v is not None)
     logger.log(level, "%s", text, extra={"flex_auth": record})

@@ -279,9 +279,52 @@ def charge(*counters: Counter | None, reset_on_success: tuple[Counter | None, ..
     return Guard(live, resets, now)
 
 
+class _FailureCounter(Guard):
+    """Counters checked before a verification and charged only when it fails."""
+
+    def failed(self) -> None:
+        try:
+            _store().incr_many([(c.keys(self.now)[0], 1, c.timeout) for c in self.charged])
+        except Exception as exc:  # noqa: BLE001 - any cache backend error; the request is refused anyway
+            logger.warning("event=throttle_cache_unavailable error=%s", type(exc).__name__)
+
+    def succeeded(self) -> None:
+        """Nothing was charged, so nothing is refunded."""
+
+    def refund(self) -> None:
+        """Nothing was charged."""
+
+
+def check(*counters: Counter | None) -> Guard:
+    """Refuse (429) if any counter is over its limit; failures are counted afterwards.
+
+    One read before the verification, and one write only when it fails.
+    """
+    live = [c for c in counters if c is not None]
+    if not live:
+        return Guard()
+    now = _now()
+    try:
+        values = _store().get_many([key for c in live for key in c.keys(now)])
+    except Exception as exc:  # noqa: BLE001 - any cache backend error
+        _cache_failed(exc)
+        return Guard()
+    for c in live:
+        current, previous = (int(values.get(key) or 0) for key in c.keys(now))
+        if c.over(current, previous, now):
+            raise _refused(c, current, previous, now)
+    return _FailureCounter(live, now=now)
+
+
 def guard_client_secret(client_id: str | None) -> Guard:
-    """Charge the per-client-ID counter (429 when over) before a client secret is verified."""
-    return charge(counter("client", client_id, "THROTTLE_CLIENT_SECRET"))
+    """Check the per-client-ID counter (429 when over) before a client secret is verified.
+
+    Unlike passwords, secrets are not charged up front: a secret check is one keyed
+    digest, so parallel guesses that slip past the check together cost nothing and
+    cannot hit a 256-bit secret, while charging and refunding would add two cache round
+    trips to every successful request. Failures are counted when they happen.
+    """
+    return check(counter("client", client_id, "THROTTLE_CLIENT_SECRET"))
 
 
 def guard_password(username: str, ip: str | None) -> Guard:

@@ -58,14 +58,16 @@ TEMPLATES = [
     },
 ]
 
-# As example_project: persistent connections, checked before each request uses them.
+# As example_project: persistent connections (health-checked only with --health-checks) and
+# server-side binding, so both sites' drivers prepare repeated statements alike.
 DATABASES = {
     "default": dj_database_url.config(
         default="postgres://root@127.0.0.1:5432/flex_bench_dot",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=os.environ.get("BENCH_CONN_HEALTH_CHECKS", "1") == "1",
+        conn_health_checks=os.environ.get("BENCH_CONN_HEALTH_CHECKS", "0") == "1",
     )
 }
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -237,3 +237,57 @@ class TestCacheFailure:
         guard = throttling.guard_password("alice@example.com", "192.0.2.1")
         guard.failed()
         guard.succeeded()  # settling against a dead cache does not raise either
+
+
+class TestClientSecretsAreCountedOnFailure:
+    """A right secret costs one counter read and no write; a wrong one adds one write."""
+
+    @pytest.fixture
+    def store_calls(self, monkeypatch):
+        calls = []
+        real = throttling._store
+
+        def spy():
+            store = real()
+
+            class Spy:
+                def get_many(self, keys):
+                    calls.append("read")
+                    return store.get_many(keys)
+
+                def incr_many(self, charges):
+                    calls.append("charge")
+                    return store.incr_many(charges)
+
+                def settle(self, delete, decrement):
+                    calls.append("settle")
+                    return store.settle(delete, decrement)
+
+            return Spy()
+
+        monkeypatch.setattr(throttling, "_store", spy)
+        return calls
+
+    @pytest.mark.django_db
+    def test_right_secret_reads_once_and_writes_nothing(self, token_endpoint, integration_app, store_calls):
+        response = token_endpoint.post(
+            {
+                "client_id": str(integration_app.client_id),
+                "grant_type": "client_credentials",
+                "client_secret": integration_app.secret,
+            }
+        )
+        assert response.status_code == 200
+        assert store_calls == ["read"]
+
+    @pytest.mark.django_db
+    def test_wrong_secret_reads_then_counts(self, token_endpoint, integration_app, store_calls):
+        response = token_endpoint.post(
+            {
+                "client_id": str(integration_app.client_id),
+                "grant_type": "client_credentials",
+                "client_secret": "flxs_wrong",
+            }
+        )
+        assert response.status_code == 401
+        assert store_calls == ["read", "charge"]
