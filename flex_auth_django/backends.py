@@ -11,6 +11,10 @@ class EmailBackend(ModelBackend):
 
     Like ModelBackend, it runs the password hasher when no single user matches, so an
     unknown email takes as long as a wrong password.
+
+    The case-insensitive match (UPPER(email) = UPPER(%s)) cannot use a plain index on
+    email; on a large user table add an index on Upper("email") to the user model, or use
+    a user model whose USERNAME_FIELD is a unique, normalised email.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):

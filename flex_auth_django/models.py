@@ -75,7 +75,9 @@ class RefreshToken(models.Model):
     UPDATE per table. `parent` is the generation this one was rotated from.
     """
 
-    digest = models.CharField(max_length=100, unique=True, editable=False)
+    # Unique through Meta.constraints: a unique *field* would also get PostgreSQL's
+    # varchar_pattern_ops "_like" index, which no digest lookup ever uses.
+    digest = models.CharField(max_length=100, editable=False)
     application = models.ForeignKey(
         Application,
         on_delete=models.CASCADE,
@@ -105,6 +107,7 @@ class RefreshToken(models.Model):
     class Meta:
         verbose_name = _("refresh token")
         verbose_name_plural = _("refresh tokens")
+        constraints = [models.UniqueConstraint(fields=["digest"], name="flex_refresh_digest_unique")]
         indexes = [
             # flex_clear_tokens finds revoked rows without scanning the table.
             models.Index(fields=["revoked"], condition=models.Q(revoked__isnull=False), name="flex_refresh_revoked"),
@@ -118,7 +121,9 @@ class RefreshToken(models.Model):
 class AccessToken(models.Model):
     """An access token, stored as a digest."""
 
-    digest = models.CharField(max_length=100, unique=True, editable=False)
+    # Unique through Meta.constraints: a unique *field* would also get PostgreSQL's
+    # varchar_pattern_ops "_like" index, which no digest lookup ever uses.
+    digest = models.CharField(max_length=100, editable=False)
     application = models.ForeignKey(
         Application,
         on_delete=models.CASCADE,
@@ -149,6 +154,7 @@ class AccessToken(models.Model):
     class Meta:
         verbose_name = _("access token")
         verbose_name_plural = _("access tokens")
+        constraints = [models.UniqueConstraint(fields=["digest"], name="flex_access_digest_unique")]
         indexes = [
             models.Index(fields=["revoked"], condition=models.Q(revoked__isnull=False), name="flex_access_revoked"),
         ]

@@ -94,20 +94,26 @@ def issue(
         return Issued(access_raw, _whole_seconds(access.expires - now), scope, access)
     family = uuid.uuid4()
     refresh_raw = generate.refresh_token()
-    refresh = RefreshToken(
-        digest=digests.make(refresh_raw),
+    refresh = _new_refresh(refresh_raw, application, kind, scope, user, family, now, _refresh_expiry(now, now))
+    access = _new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+    fastsql.insert_all(refresh, access)  # both rows or neither
+    return Issued(access_raw, _whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
+
+
+def _new_refresh(raw, application, kind, scope, user, family, now, expires, *, family_started=None, parent=None):
+    """A refresh token row of session `family` (a new session starts now), not yet saved."""
+    return RefreshToken(
+        digest=digests.make(raw),
         application=application,
         user=user,
         kind=kind,
         scope=scope,
         family=family,
-        family_started=now,
+        family_started=family_started or now,
+        parent=parent,
         created=now,
-        expires=_refresh_expiry(now, now),
+        expires=expires,
     )
-    access = _new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
-    fastsql.insert_all(refresh, access)  # both rows or neither
-    return Issued(access_raw, _whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
 
 
 def _new_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
@@ -217,17 +223,17 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
         raise InvalidGrant("The session has ended; sign in again.")
     refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor")
     access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access")
-    successor = RefreshToken(
-        digest=digests.make(refresh_raw),
-        application=application,
-        user=row.user,
-        kind=row.kind,
-        scope=row.scope,
-        family=row.family,
+    successor = _new_refresh(
+        refresh_raw,
+        application,
+        row.kind,
+        row.scope,
+        row.user,
+        row.family,
+        now,
+        expires,
         family_started=row.family_started,
         parent=row,
-        created=now,
-        expires=expires,
     )
     access = _new_access(access_raw, application, row.kind, row.scope, row.user, row.family, now)
     fastsql.insert_all(successor, access)
