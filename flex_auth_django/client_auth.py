@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import fastsql, throttling
-from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient
+from .errors import DATABASE_OUTAGES, InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient
 from .models import Application
 from .settings import flex_settings
 from .tokens import digests
@@ -96,7 +95,7 @@ def authenticate(
         guard = throttling.guard_client_secret(credentials.client_id)  # 429 before any lookup or digest
         try:
             application = load_application(credentials.client_id)
-        except (OperationalError, InterfaceError):
+        except DATABASE_OUTAGES:
             guard.refund()  # an outage is no verdict on the secret
             raise
         if not verify_secret(application, credentials.client_secret):

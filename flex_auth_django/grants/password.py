@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db import InterfaceError, OperationalError
 from oauthlib.common import Request
 
 from .. import scopes, throttling, tokens
-from ..errors import InvalidGrant, InvalidRequest
+from ..errors import DATABASE_OUTAGES, InvalidGrant, InvalidRequest
 from ..models import ApiType, Application, TokenKind
 from .base import BaseGrant, param, request_ip
 
@@ -42,7 +41,7 @@ class PasswordGrant(BaseGrant):
         # does not reveal whether the account exists.
         try:
             user = authenticate(getattr(request, "http_request", None), username=username, password=password)
-        except (OperationalError, InterfaceError):
+        except DATABASE_OUTAGES:
             guard.refund()  # an outage is no verdict on the password
             raise
         if user is None or not getattr(user, "is_active", True):
