@@ -48,21 +48,22 @@ def _delete_batch(model: type[Model], pks: list[int]) -> None:
     QuerySet.delete() would load every instance and delete in chunks of 100; the only
     references to token rows are the nullable self links (a successor's `parent`, a
     trusted token's `subject`), so they are cleared with one UPDATE and the rows go in
-    one statement.
+    one statement. On PostgreSQL the keys travel as one array parameter (`= ANY(%s)`):
+    thousands of separate parameters cost more to bind, server-side binding above all.
     """
     using = router.db_for_write(model)
-    self_link = "parent" if model is RefreshToken else "subject"
     connection = connections[using]
     quote = connection.ops.quote_name
-    placeholders = ", ".join(["%s"] * len(pks))
-    with transaction.atomic(using=using):
-        model.objects.using(using).filter(**{f"{self_link}__in": pks}).update(**{self_link: None})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # Only quoted model metadata is interpolated; the keys are parameters.
-                f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN ({placeholders})",  # noqa: S608
-                pks,
-            )
+    table = quote(model._meta.db_table)
+    link = quote(model._meta.get_field("parent" if model is RefreshToken else "subject").column)
+    if connection.vendor == "postgresql":
+        keys, params = "= ANY(%s)", [pks]
+    else:
+        keys, params = f"IN ({', '.join(['%s'] * len(pks))})", pks
+    # Only quoted model metadata is interpolated; the keys are parameters.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {link} = NULL WHERE {link} {keys}", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM {table} WHERE {quote(model._meta.pk.column)} {keys}", params)  # noqa: S608
 
 
 def clear_dead_tokens(
