@@ -43,13 +43,21 @@ class OAuthError(OAuth2Error):
         self.retry_after = retry_after
         self.extra_headers = headers or {}
 
+    def challenge(self) -> str | None:
+        """The WWW-Authenticate value, if this error carries one.
+
+        RFC 6749 2.3.1 / 5.2: Basic only when the client used Basic; a Basic challenge to
+        a browser's fetch() would pop up a password dialog. Resource-server errors
+        override this with their RFC 6750 Bearer challenge.
+        """
+        return 'Basic realm="flex-auth"' if self.basic_challenge and self.status_code == 401 else None
+
     @property
     def headers(self) -> dict[str, str]:
         headers = dict(self.extra_headers)
-        # RFC 6749 2.3.1 / 5.2: challenge with Basic only when the client used Basic; a
-        # Basic challenge to a browser's fetch() would pop up a password dialog.
-        if self.basic_challenge and self.status_code == 401:
-            headers["WWW-Authenticate"] = 'Basic realm="flex-auth"'
+        challenge = self.challenge()
+        if challenge is not None:
+            headers["WWW-Authenticate"] = challenge
         if self.retry_after is not None:
             headers["Retry-After"] = str(int(self.retry_after))
         return headers
@@ -103,11 +111,8 @@ class InvalidToken(OAuthError):
     status_code = 401
     description = "The access token is invalid, expired or revoked."
 
-    @property
-    def headers(self) -> dict[str, str]:
-        headers = super().headers
-        headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{self.description}"'
-        return headers
+    def challenge(self) -> str:
+        return f'Bearer error="invalid_token", error_description="{self.description}"'
 
 
 class MissingToken(OAuthError):
@@ -118,11 +123,8 @@ class MissingToken(OAuthError):
     status_code = 401
     description = "This request needs an access token: send Authorization: Bearer <token>."
 
-    @property
-    def headers(self) -> dict[str, str]:
-        headers = super().headers
-        headers["WWW-Authenticate"] = 'Bearer realm="flex-auth"'
-        return headers
+    def challenge(self) -> str:
+        return 'Bearer realm="flex-auth"'
 
 
 class InsufficientScope(OAuthError):
@@ -134,14 +136,11 @@ class InsufficientScope(OAuthError):
         super().__init__(description, **kwargs)
         self.required = required or []
 
-    @property
-    def headers(self) -> dict[str, str]:
-        headers = super().headers
+    def challenge(self) -> str:
         challenge = 'Bearer error="insufficient_scope"'
         if self.required:
             challenge += f', scope="{" ".join(self.required)}"'
-        headers["WWW-Authenticate"] = challenge
-        return headers
+        return challenge
 
 
 class TooManyRequests(OAuthError):
