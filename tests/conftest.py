@@ -86,3 +86,15 @@ def login(token_endpoint, app, user, password=PASSWORD) -> dict:
     )
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def exchange(app, subject_token, grant_type="token_exchange", **extra) -> dict:
+    """A token-exchange request body for `app` (with its secret); None values are left out."""
+    params = {
+        "client_id": str(app.client_id),
+        "client_secret": app.secret,
+        "grant_type": grant_type,
+        "subject_token": subject_token,
+        **extra,
+    }
+    return {k: v for k, v in params.items() if v is not None}

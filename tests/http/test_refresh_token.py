@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from flex_auth_django.models import AccessToken, RefreshToken
 from flex_auth_django.tokens import digests
-from tests.conftest import login
+from tests.conftest import exchange, login
 from tests.factories import ApplicationFactory, RefreshTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,14 +188,7 @@ class TestGraceAndReuse:
         first = login(token_endpoint, marketplace_app, user)
         second = token_endpoint.post(refresh(marketplace_app, first["refresh_token"])).json()
         third = token_endpoint.post(refresh(marketplace_app, second["refresh_token"])).json()
-        trusted = token_endpoint.post(
-            {
-                "client_id": str(marketplace_app.client_id),
-                "client_secret": marketplace_app.secret,
-                "grant_type": "token_exchange",
-                "subject_token": third["access_token"],
-            }
-        )
+        trusted = token_endpoint.post(exchange(marketplace_app, third["access_token"]))
         assert trusted.status_code == 200
         response = token_endpoint.post(refresh(marketplace_app, first["refresh_token"]))
         assert response.status_code == 401 and response.json()["error"] == "invalid_grant"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken, RefreshToken
-from tests.conftest import basic, login
+from tests.conftest import basic, exchange, login
 from tests.factories import AccessTokenFactory, ApplicationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,7 @@ def refresh(token_endpoint, app, token):
 class TestSdkLogout:
     def test_bearer_and_refresh_token_ends_the_session(self, token_endpoint, revoke_endpoint, marketplace_app, user):
         session = login(token_endpoint, marketplace_app, user)
-        trusted = token_endpoint.post(
-            {
-                "client_id": str(marketplace_app.client_id),
-                "client_secret": marketplace_app.secret,
-                "grant_type": "token_exchange",
-                "subject_token": session["access_token"],
-            }
-        )
+        trusted = token_endpoint.post(exchange(marketplace_app, session["access_token"]))
         assert trusted.status_code == 200
         response = revoke_endpoint.post({"token": session["refresh_token"]}, **bearer(session["access_token"]))
         assert response.status_code == 200
@@ -75,14 +68,7 @@ class TestSdkLogout:
         self, token_endpoint, revoke_endpoint, marketplace_app, user
     ):
         session = login(token_endpoint, marketplace_app, user)
-        token_endpoint.post(
-            {
-                "client_id": str(marketplace_app.client_id),
-                "client_secret": marketplace_app.secret,
-                "grant_type": "token_exchange",
-                "subject_token": session["access_token"],
-            }
-        )
+        token_endpoint.post(exchange(marketplace_app, session["access_token"]))
         response = revoke_endpoint.post({"token": session["access_token"]}, **bearer(session["access_token"]))
         assert response.status_code == 200
         assert not AccessToken.objects.live().exists()

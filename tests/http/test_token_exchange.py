@@ -5,24 +5,13 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken, TokenKind
-from tests.conftest import login
+from tests.conftest import exchange, login
 from tests.factories import AccessTokenFactory, ApplicationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URN = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TYPE = "urn:ietf:params:oauth:token-type:access_token"
-
-
-def exchange(app, subject_token, grant_type="token_exchange", **extra):
-    params = {
-        "client_id": str(app.client_id),
-        "client_secret": app.secret,
-        "grant_type": grant_type,
-        "subject_token": subject_token,
-        **extra,
-    }
-    return {k: v for k, v in params.items() if v is not None}
 
 
 def test_sdk_form_gives_a_short_lived_trusted_token_without_refresh(token_endpoint, marketplace_app, user):

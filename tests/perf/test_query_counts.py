@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from flex_auth_django import tokens
-from tests.conftest import login
+from tests.conftest import exchange, login
 
 pytestmark = pytest.mark.django_db
 
@@ -107,14 +107,7 @@ def test_refresh_takes_five_queries(token_endpoint, marketplace_app, user):
 def test_token_exchange_takes_three_queries(token_endpoint, marketplace_app, user):
     session = login(token_endpoint, marketplace_app, user)
     with Queries() as q:
-        response = token_endpoint.post(
-            {
-                "client_id": str(marketplace_app.client_id),
-                "client_secret": marketplace_app.secret,
-                "grant_type": "token_exchange",
-                "subject_token": session["access_token"],
-            }
-        )
+        response = token_endpoint.post(exchange(marketplace_app, session["access_token"]))
     assert response.status_code == 200
     assert len(q.sql) <= 3, q.sql
 
@@ -173,20 +166,13 @@ def test_refresh_and_exchange_take_one_transaction_each(token_endpoint, marketpl
             }
         )
     assert refreshed.status_code == 200
-    with Queries() as exchange:
-        exchanged = token_endpoint.post(
-            {
-                "client_id": str(marketplace_app.client_id),
-                "client_secret": marketplace_app.secret,
-                "grant_type": "token_exchange",
-                "subject_token": refreshed.json()["access_token"],
-            }
-        )
+    with Queries() as exchanging:
+        exchanged = token_endpoint.post(exchange(marketplace_app, refreshed.json()["access_token"]))
     assert exchanged.status_code == 200
     # Refresh: retire the old token and insert its successors together. Exchange: lock the
     # subject while the trusted token goes in (no savepoint nested inside).
     assert refresh.transactions == 1
-    assert exchange.transactions == 1
+    assert exchanging.transactions == 1
 
 
 def test_token_validation_needs_no_transaction(token_endpoint, marketplace_app, user):
