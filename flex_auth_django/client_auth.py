@@ -19,7 +19,7 @@ from urllib.parse import unquote_plus
 from django.utils import timezone
 
 from . import fastsql, throttling
-from .errors import DATABASE_OUTAGES, InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient
+from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient
 from .models import Application
 from .settings import flex_settings
 from .tokens import digests
@@ -92,16 +92,12 @@ def authenticate(
         return InvalidClient(description, basic_challenge=credentials.via_basic, reason=reason)
 
     if credentials.client_secret is not None:
-        guard = throttling.guard_client_secret(credentials.client_id)  # 429 before any lookup or digest
-        try:
-            application = load_application(credentials.client_id)
-        except DATABASE_OUTAGES:
-            guard.refund()  # an outage is no verdict on the secret
-            raise
+        # 429 before any lookup or digest; only a failure is counted (nothing to refund).
+        guard = throttling.guard_client_secret(credentials.client_id)
+        application = load_application(credentials.client_id)
         if not verify_secret(application, credentials.client_secret):
             guard.failed()
             raise fail("Client authentication failed.", "client_secret" if application else "unknown_client")
-        guard.succeeded()
     else:
         application = load_application(credentials.client_id)
         if application is None:

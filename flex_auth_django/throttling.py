@@ -11,10 +11,11 @@ How it counts:
   combined as a sliding-window estimate: previous * (time left of the overlap) +
   current. A fixed window alone would let an attacker spend the whole limit at the
   end of one window and again at the start of the next.
-- An attempt is *charged before* the verification runs (atomic cache `incr`, one
+- A password attempt is *charged before* the hash runs (atomic cache `incr`, one
   Redis INCR), and refunded if it succeeds. Checking first and counting afterwards
   would let a burst of parallel requests all pass the check before any failure is
-  recorded, each paying for a password hash.
+  recorded, each paying for a password hash. A client secret costs one keyed digest,
+  so it is only checked first and counted when it fails (see guard_client_secret).
 - The bucket is chosen by `clock()`, not by cache expiry: tests move time by
   replacing `clock`, and the cache timeout only collects old keys.
 """

@@ -191,7 +191,7 @@ class TestClientSecret:
         response = introspect.post({"token": "x"}, HTTP_AUTHORIZATION=basic(client_id, integration_app.secret))
         assert_throttled(response)
 
-    def test_a_right_secret_is_refunded(self, token_endpoint, integration_app):
+    def test_a_right_secret_is_not_counted(self, token_endpoint, integration_app):
         body = {"client_id": str(integration_app.client_id), "grant_type": "client_credentials"}
         for _ in range(19):
             token_endpoint.post({**body, "client_secret": "flxs_wrong"})
