@@ -16,6 +16,7 @@ from oauthlib.oauth2 import OAuth2Error
 from .. import client_auth, signals
 from ..errors import (
     DATABASE_OUTAGES,
+    InvalidRequest,
     MethodNotAllowed,
     OAuthError,
     ServerError,
@@ -24,7 +25,7 @@ from ..errors import (
     from_oauthlib,
 )
 from ..http import client_ip
-from ..params import parsed
+from ..params import parse_form, parsed
 
 logger = logging.getLogger("flex_auth_django")
 
@@ -64,6 +65,13 @@ class EndpointView(View):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
+
+    def form(self, request: HttpRequest) -> dict[str, str]:
+        """The body's parameters, without empty values (RFC 6749 3.1: sent without a value
+        is as if omitted); none may travel in the query string (3.2)."""
+        if request.META.get("QUERY_STRING"):
+            raise InvalidRequest("URL query parameters are not allowed.")
+        return {name: value for name, value in parse_form(request).items() if value != ""}
 
     def announce_refusal(self, request: HttpRequest, error: OAuthError) -> None:
         """One signal per refused request: `throttled` for 429, `auth_failed` for the rest."""

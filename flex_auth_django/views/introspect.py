@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from .. import client_auth, tokens
 from ..errors import InvalidRequest
 from ..http import json_response
-from ..params import parse_form
 from ..settings import flex_settings
 from .base import EndpointView
 
@@ -16,9 +15,7 @@ class IntrospectView(EndpointView):
     announces_refusals = True
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if request.META.get("QUERY_STRING"):
-            raise InvalidRequest("URL query parameters are not allowed.")
-        params = {k: v for k, v in parse_form(request).items() if v != ""}
+        params = self.form(request)
         credentials = client_auth.extract({"Authorization": request.META.get("HTTP_AUTHORIZATION") or ""}, params)
         application = client_auth.authenticate(credentials, allowed=lambda app: True, needs_secret=lambda app: True)
         raw = params.get("token")

@@ -8,7 +8,6 @@ from .. import client_auth, signals, tokens
 from ..errors import InvalidRequest, InvalidToken
 from ..http import client_ip, json_response
 from ..models import ApiType
-from ..params import parse_form
 from .base import EndpointView
 
 
@@ -16,9 +15,7 @@ class RevokeView(EndpointView):
     announces_refusals = True
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if request.META.get("QUERY_STRING"):
-            raise InvalidRequest("URL query parameters are not allowed.")
-        params = {k: v for k, v in parse_form(request).items() if v != ""}
+        params = self.form(request)
         ip = client_ip(request)
         authorization = request.META.get("HTTP_AUTHORIZATION") or ""
         if authorization[:7].lower() == "bearer ":

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from ..errors import InvalidRequest
 from ..http import client_ip, json_response
-from ..params import parse_form
 from ..server import get_server
 from .base import EndpointView
 
@@ -15,10 +13,7 @@ class TokenView(EndpointView):
     announces_refusals = True
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if request.META.get("QUERY_STRING"):
-            # RFC 6749 3.2: credentials travel in the body; oauthlib refuses them too.
-            raise InvalidRequest("URL query parameters are not allowed.")
-        params = parse_form(request)
+        params = self.form(request)
         headers = {"REMOTE_ADDR": client_ip(request) or ""}
         authorization = request.META.get("HTTP_AUTHORIZATION")
         if authorization:
