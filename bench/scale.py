@@ -28,8 +28,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from flex_auth_django import fastsql, tokens  # noqa: E402
+from flex_auth_django import tokens  # noqa: E402
 from flex_auth_django.applications import create_application  # noqa: E402
+from flex_auth_django.db import statements as fastsql  # noqa: E402
 from flex_auth_django.models import AccessToken, ApiType, Application, RefreshToken, TokenKind  # noqa: E402
 
 APP_NAME = "scale"

@@ -14,9 +14,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-from . import scopes, tokens
-from .errors import DATABASE_OUTAGES, InsufficientScope, InvalidToken, MissingToken, OAuthError, TemporarilyUnavailable
-from .models import AccessToken, ApiType, TokenKind
+from . import access_model, authorization, tokens
+from .db.outages import DATABASE_OUTAGES
+from .errors import InsufficientScope, InvalidToken, MissingToken, OAuthError, TemporarilyUnavailable
+from .models import AccessToken
 
 logger = logging.getLogger("flex_auth_django")
 
@@ -25,29 +26,13 @@ logger = logging.getLogger("flex_auth_django")
 _MEMO = "_flex_access_token"
 _INVALID = object()
 
-# What each kind of token can ever be used for, whatever its scope string says: a second
-# line of defence so that a mislabelled row cannot cross from one API to the other.
-_KIND_SCOPES = {
-    TokenKind.ANONYMOUS: frozenset({scopes.PUBLIC_READ}),
-    TokenKind.USER: frozenset({scopes.USER, scopes.PUBLIC_READ}),
-    TokenKind.TRUSTED_USER: frozenset({scopes.TRUSTED_USER, scopes.USER, scopes.PUBLIC_READ}),
-    TokenKind.INTEGRATION: frozenset({scopes.INTEG}),
-}
-_USER_SCOPES = frozenset({scopes.USER, scopes.TRUSTED_USER})
-_API_LABEL = {ApiType.MARKETPLACE: "Marketplace API", ApiType.INTEGRATION: "Integration API"}
-
 
 def bearer_token(request: HttpRequest) -> str | None:
     """The credentials of an `Authorization: Bearer ...` header, or None when there is no Bearer header.
 
-    The scheme is case-insensitive (RFC 7235 section 2.1). Other schemes (Basic, a session)
-    are not ours to judge, so they count as no token.
+    Other schemes (Basic, a session) are not ours to judge, so they count as no token.
     """
-    header = request.META.get("HTTP_AUTHORIZATION") or ""
-    scheme, _, credentials = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return credentials.strip()
+    return authorization.bearer(authorization.header(request.META))
 
 
 def authenticate(request: HttpRequest) -> AccessToken | None:
@@ -79,10 +64,10 @@ def user_of(token: AccessToken | None):
 
 
 def granted(token: AccessToken) -> frozenset[str]:
-    """The scopes a live token may use: its scope and what that implies, limited to its kind and API."""
-    usable = scopes.implied(token.scope) & _KIND_SCOPES.get(token.kind, frozenset())
-    usable = frozenset(s for s in usable if scopes.API_TYPE[s] == token.application.api_type)
-    return usable if token.user_id is not None else usable - _USER_SCOPES
+    """The scopes a live token may use: its scope and what that implies, limited to what its kind
+    may ever use on its application's API (access_model.usable)."""
+    ceiling = access_model.usable(token.kind, token.application.api_type, with_user=token.user_id is not None)
+    return access_model.implied(token.scope) & ceiling
 
 
 def requirement(required: Iterable[str]) -> frozenset[str]:
@@ -90,10 +75,11 @@ def requirement(required: Iterable[str]) -> frozenset[str]:
     names = frozenset(required)
     if not names:
         raise ImproperlyConfigured("Name at least one scope a protected view requires.")
-    unknown = sorted(names - set(scopes.API_TYPE))
+    known = access_model.scope_names()
+    unknown = sorted(names - set(known))
     if unknown:
-        raise ImproperlyConfigured(f"Unknown scopes {unknown}; use {sorted(scopes.API_TYPE)}.")
-    if len({scopes.API_TYPE[name] for name in names}) > 1:
+        raise ImproperlyConfigured(f"Unknown scopes {unknown}; use {sorted(known)}.")
+    if len({access_model.scope(name).api_type for name in names}) > 1:
         raise ImproperlyConfigured("One view cannot require scopes of both the Marketplace and the Integration API.")
     return names
 
@@ -104,7 +90,7 @@ def denial(token: AccessToken | None, required: frozenset[str]) -> OAuthError | 
         return MissingToken()
     if required <= granted(token):
         return None
-    api = _API_LABEL[scopes.API_TYPE[next(iter(required))]]
+    api = access_model.API_LABELS[access_model.scope(next(iter(required))).api_type]
     names = " ".join(sorted(required))
     return InsufficientScope(
         f"This request needs an access token of the {api} with scope '{names}'.", required=sorted(required)

@@ -1,4 +1,5 @@
-"""Application service: create applications, (re)generate their one-time-shown secrets, switch them on and off."""
+"""Application service: find applications by client ID, check their secrets, create them, (re)generate
+their one-time-shown secrets, switch them on and off."""
 
 from __future__ import annotations
 
@@ -9,9 +10,34 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import signals, tokens
+from . import authorization, tokens
+from .db import statements
 from .models import AccessToken, ApiType, Application, Session
+from .settings import flex_settings
 from .tokens import digests, generate
+
+
+def find(client_id: str | None) -> Application | None:
+    """The application with this client ID (canonical UUID form only), active or not: one query."""
+    parsed = authorization.client_uuid(client_id)
+    if parsed is None:
+        return None
+    return statements.get(Application, "client_id", parsed)
+
+
+def verify_secret(application: Application | None, secret: str | None) -> bool:
+    """Constant-time secret check; runs the same digest work when there is no application."""
+    stored = application.client_secret_digest if application is not None else ""
+    return digests.verify(secret or "", stored) and application is not None and secret is not None
+
+
+def touch(application: Application) -> None:
+    """Record use, at most once per LAST_USED_RESOLUTION so a token costs no extra UPDATE."""
+    now = timezone.now()
+    resolution = timedelta(seconds=flex_settings.LAST_USED_RESOLUTION)
+    if application.last_used is None or now - application.last_used >= resolution:
+        Application.objects.filter(pk=application.pk).update(last_used=now)
+        application.last_used = now
 
 
 def assign_new_secret(application: Application) -> str:
@@ -60,12 +86,7 @@ def set_active(application: Application, active: bool) -> bool:
 
 def revoke_tokens(application: Application, *, ip: str | None = None) -> int:
     """Revoke every token of an application (all its sessions end); returns how many rows changed."""
-    count = tokens.revoke_for(application=application)
-    if count:
-        signals.token_revoked.send(
-            sender=Application, application=application, user=None, family=None, what="application", ip=ip
-        )
-    return count
+    return tokens.revoke_for(application=application, ip=ip)
 
 
 def _count(queryset: QuerySet) -> Coalesce:

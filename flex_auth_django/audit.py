@@ -18,7 +18,7 @@ import logging
 from django.conf import settings
 from django.dispatch import receiver
 
-from . import signals
+from . import authorization, signals
 
 logger = logging.getLogger("flex_auth_django.security")
 
@@ -49,12 +49,9 @@ def username_tag(username: str | None) -> str | None:
 
 def _client_id(value: str | None) -> str | None:
     """A canonical client ID, or "(malformed)": client text is never logged as is."""
-    from .client_auth import parse_client_id
-
     if not value:
         return None
-    parsed = parse_client_id(value)
-    return str(parsed) if parsed is not None else "(malformed)"
+    return authorization.canonical_client_id(value) or "(malformed)"
 
 
 def _grant_type(name: str | None) -> str | None:

@@ -7,17 +7,11 @@ and `from_oauthlib()` translates errors oauthlib raises itself.
 
 from __future__ import annotations
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from oauthlib.oauth2 import OAuth2Error
 
 from .http import json_response
 from .settings import flex_settings
-
-# Connection-level database failures: the database is down, restarting or unreachable,
-# or the connection was cut. They are answered 503 temporarily_unavailable; errors caused
-# by a query itself (IntegrityError, DataError, ProgrammingError) are bugs, not outages.
-DATABASE_OUTAGES = (OperationalError, InterfaceError)
 
 
 class OAuthError(OAuth2Error):
@@ -86,7 +80,7 @@ class InvalidGrant(OAuthError):
     # Read at call time: FLEX_AUTH['INVALID_GRANT_STATUS'] (401 for the SDKs, 400 for RFC clients).
     @property
     def status_code(self) -> int:  # type: ignore[override]
-        return int(flex_settings.INVALID_GRANT_STATUS)
+        return flex_settings.INVALID_GRANT_STATUS
 
 
 class UnauthorizedClient(OAuthError):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractApplication as _DotApplication
 
 
 class ApiType(models.TextChoices):
@@ -40,6 +41,19 @@ class Application(models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
+    # DOT's vocabulary, read when oauth2_provider.views is imported (its OIDC logout view's
+    # class attributes): without these names DOT's views package, and with it
+    # ClientProtectedResourceView, cannot be imported at all.
+    CLIENT_PUBLIC = _DotApplication.CLIENT_PUBLIC
+    CLIENT_CONFIDENTIAL = _DotApplication.CLIENT_CONFIDENTIAL
+    GRANT_AUTHORIZATION_CODE = _DotApplication.GRANT_AUTHORIZATION_CODE
+    GRANT_IMPLICIT = _DotApplication.GRANT_IMPLICIT
+    GRANT_PASSWORD = _DotApplication.GRANT_PASSWORD
+    GRANT_CLIENT_CREDENTIALS = _DotApplication.GRANT_CLIENT_CREDENTIALS
+    GRANT_OPENID_HYBRID = _DotApplication.GRANT_OPENID_HYBRID
+    HS256_ALGORITHM = _DotApplication.HS256_ALGORITHM
+    RS256_ALGORITHM = _DotApplication.RS256_ALGORITHM
+
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
@@ -47,18 +61,6 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_api_type_display()})"
-
-    # -- what django-oauth-toolkit asks of an application --------------------------
-    client_type = "confidential"
-
-    def is_usable(self, request: object) -> bool:
-        return self.is_active
-
-    def allows_grant_type(self, *grant_types: str) -> bool:
-        from .grants import get_registry
-
-        registry = get_registry()
-        return any(registry.allows(name, self.api_type) for name in grant_types)
 
 
 class TokenQuerySet(models.QuerySet):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import scopes
+from . import access_model
 from .grants import get_registry
 from .settings import flex_settings
 
@@ -43,7 +43,7 @@ _DESCRIPTIONS = {
 
 
 def _string(description: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "maxLength": int(flex_settings.MAX_PARAMETER_LENGTH), "description": description, **extra}
+    return {"type": "string", "maxLength": flex_settings.MAX_PARAMETER_LENGTH, "description": description, **extra}
 
 
 def _error_schema(codes: list[str]) -> dict[str, Any]:
@@ -114,7 +114,9 @@ def _client_properties() -> dict[str, Any]:
 
 def _grant_schemas(names: list[str]) -> dict[str, dict[str, Any]]:
     """One request schema per grant shape, each with its grant_type names."""
-    common = _client_properties() | {"scope": _string("One scope; each grant has a default.", enum=list(scopes.ALL))}
+    common = _client_properties() | {
+        "scope": _string("One scope; each grant has a default.", enum=access_model.scope_names())
+    }
     extra = {
         "PasswordRequest": {
             "username": _string("The user's email address."),
@@ -151,7 +153,7 @@ def document(server_url: str = "/") -> dict[str, Any]:
     """The OpenAPI document; `server_url` is where the endpoints are mounted (e.g. "/oauth")."""
     names = get_registry().names()
     grant_schemas = _grant_schemas(names)
-    invalid_grant_400 = int(flex_settings.INVALID_GRANT_STATUS) == 400
+    invalid_grant_400 = flex_settings.INVALID_GRANT_STATUS == 400
     token_400 = ["invalid_request", "unsupported_grant_type", "unauthorized_client", "invalid_scope"]
     token_401 = ["invalid_client"]
     (token_400 if invalid_grant_400 else token_401).append("invalid_grant")
@@ -167,7 +169,7 @@ def document(server_url: str = "/") -> dict[str, Any]:
                 "access_token": {"type": "string"},
                 "token_type": {"type": "string", "enum": ["bearer"]},
                 "expires_in": {"type": "integer", "minimum": 0},
-                "scope": {"type": "string", "enum": list(scopes.ALL)},
+                "scope": {"type": "string", "enum": access_model.scope_names()},
                 "refresh_token": {"type": "string", "description": "Absent for anonymous and trusted tokens."},
                 "issued_token_type": {"type": "string", "enum": [ACCESS_TOKEN_TYPE]},
             },

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from . import signals, tokens
+from . import tokens
 from .settings import flex_settings
 
 
@@ -18,5 +18,4 @@ def revoke_on_password_change(sender, instance, created: bool, **kwargs) -> None
         return
     if not flex_settings.PASSWORD_CHANGE_REVOKES_SESSIONS:
         return
-    if tokens.revoke_for(user=instance):
-        signals.token_revoked.send(sender=sender, application=None, user=instance, family=None, what="user", ip=None)
+    tokens.revoke_for(user=instance)

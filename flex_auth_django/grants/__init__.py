@@ -1,22 +1,28 @@
-"""The grant registry: which grant class serves each `grant_type` name.
+"""The grant registry: which grant class serves each `grant_type` name, and dispatch to it.
 
 Built from FLEX_AUTH['GRANT_CLASSES']; adding a grant means adding a class that
-declares its names and API types and listing it there, not editing a dispatch chain.
+declares its names and the token kind it issues per API type, and listing it there,
+not editing a dispatch chain.
 """
 
 from __future__ import annotations
 
+from collections.abc import ItemsView
 from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ..errors import InvalidRequest, UnsupportedGrantType
 from ..settings import flex_settings, on_reload
+from ..token_request import TokenRequest
+from ..tokens import Issued
 from .base import BaseGrant
 
 
 class GrantRegistry:
     def __init__(self, classes: list[type[BaseGrant]] | tuple[type[BaseGrant], ...] = ()) -> None:
         self._by_name: dict[str, type[BaseGrant]] = {}
+        self._instances: dict[type[BaseGrant], BaseGrant] = {}
         for cls in classes:
             self.register(cls)
 
@@ -28,6 +34,7 @@ class GrantRegistry:
             if other is not None and other is not cls:
                 raise ImproperlyConfigured(f"grant_type {name!r} is served by both {other.__name__} and {cls.__name__}")
             self._by_name[name] = cls
+        self._instances.setdefault(cls, cls())
         return cls
 
     def get(self, name: str | None) -> type[BaseGrant] | None:
@@ -35,16 +42,26 @@ class GrantRegistry:
 
     def allows(self, name: str, api_type: str) -> bool:
         cls = self.get(name)
-        return cls is not None and api_type in cls.api_types
+        return cls is not None and api_type in cls.issues
 
     def names(self) -> list[str]:
         return list(self._by_name)
 
-    def items(self):
+    def items(self) -> ItemsView[str, type[BaseGrant]]:
         return self._by_name.items()
 
     def classes(self) -> list[type[BaseGrant]]:
-        return list(dict.fromkeys(self._by_name.values()))
+        return list(self._instances)
+
+    def dispatch(self, request: TokenRequest) -> Issued:
+        """Hand `request` to the grant its `grant_type` names; invalid_request or unsupported_grant_type otherwise."""
+        name = request.grant_type
+        if not name:
+            raise InvalidRequest("Missing grant_type.")
+        cls = self._by_name.get(name)
+        if cls is None:
+            raise UnsupportedGrantType(f"Supported grant types: {', '.join(self.names())}.")
+        return self._instances[cls].handle(request)
 
 
 @lru_cache(maxsize=1)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oauthlib.common import Request
-
-from .. import scopes, tokens
+from .. import access_model, tokens
 from ..models import ApiType, Application, TokenKind
+from ..token_request import TokenRequest
 from .base import BaseGrant
 
 
@@ -16,25 +15,23 @@ class _Validated:
     application: Application
     kind: str
     scope: str
-    with_refresh: bool
 
 
 class ClientCredentialsGrant(BaseGrant):
     grant_types = ("client_credentials",)
-    api_types = frozenset({ApiType.MARKETPLACE, ApiType.INTEGRATION})
+    issues = {ApiType.MARKETPLACE: TokenKind.ANONYMOUS, ApiType.INTEGRATION: TokenKind.INTEGRATION}
 
     def needs_secret(self, application: Application) -> bool:
         # Marketplace: the client ID alone gets an anonymous token (spec, Grants row 1);
         # a secret that is sent is still checked by client_auth.
         return application.api_type == ApiType.INTEGRATION
 
-    def validate(self, request: Request, application: Application) -> _Validated:
-        if application.api_type == ApiType.MARKETPLACE:
-            scope = scopes.resolve(request.scope, scopes.PUBLIC_READ)
-            return _Validated(application, TokenKind.ANONYMOUS, scope, False)
-        return _Validated(application, TokenKind.INTEGRATION, scopes.resolve(request.scope, scopes.INTEG), True)
+    def validate(self, request: TokenRequest, application: Application) -> _Validated:
+        return _Validated(application, self.kind_for(application), self.scope_for(request, application))
 
-    def issue(self, request: Request, validated: _Validated) -> tokens.Issued:
+    def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
+        # Tokens with a session get a refresh token (Integration); anonymous ones do not (spec).
+        with_refresh = access_model.kind(validated.kind).has_sessions
         return tokens.issue(
-            validated.application, kind=validated.kind, scope=validated.scope, with_refresh=validated.with_refresh
+            validated.application, kind=validated.kind, scope=validated.scope, with_refresh=with_refresh
         )

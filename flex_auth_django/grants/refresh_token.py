@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oauthlib.common import Request
-
-from .. import scopes, signals, tokens
+from .. import signals, tokens
 from ..errors import InvalidRequest
-from ..models import ApiType, Application
-from .base import BaseGrant, param, request_ip
+from ..models import ApiType, Application, TokenKind
+from ..token_request import TokenRequest
+from .base import BaseGrant
 
 
 @dataclass(frozen=True)
@@ -20,29 +19,26 @@ class _Validated:
 
 class RefreshTokenGrant(BaseGrant):
     grant_types = ("refresh_token",)
-    api_types = frozenset({ApiType.MARKETPLACE, ApiType.INTEGRATION})
+    # The kind of session each API type has: a session keeps its one scope.
+    issues = {ApiType.MARKETPLACE: TokenKind.USER, ApiType.INTEGRATION: TokenKind.INTEGRATION}
 
-    def validate(self, request: Request, application: Application) -> _Validated:
-        raw = param(request, "refresh_token")
+    def validate(self, request: TokenRequest, application: Application) -> _Validated:
+        raw = request.param("refresh_token")
         if raw is None:
             raise InvalidRequest("Missing refresh_token.")
-        # A session keeps its one scope: user for Marketplace, integ for Integration apps.
-        default = scopes.USER if application.api_type == ApiType.MARKETPLACE else scopes.INTEG
-        scopes.resolve(request.scope, default)
+        self.scope_for(request, application)
         return _Validated(application, raw)
 
-    def issue(self, request: Request, validated: _Validated) -> tokens.Issued:
-        redeemed = tokens.redeem_refresh(validated.refresh_token, validated.application, ip=request_ip(request))
-        request.flex_replayed = redeemed.replayed
-        return redeemed.issued
+    def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
+        return tokens.redeem_refresh(validated.refresh_token, validated.application, ip=request.ip)
 
-    def announce(self, request: Request, application: Application, issued: tokens.Issued) -> None:
+    def announce(self, request: TokenRequest, application: Application, issued: tokens.Issued) -> None:
         signals.token_refreshed.send(
             sender=type(self),
             application=application,
             kind=issued.refresh.kind,
             user=issued.refresh.user,
             family=issued.refresh.family,
-            replayed=request.flex_replayed,
-            ip=request_ip(request),
+            replayed=issued.replayed,
+            ip=request.ip,
         )

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connections, router, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from ..db.cleanup import delete_batch
 from ..models import AccessToken, RefreshToken
 
 
@@ -42,30 +42,6 @@ def _passes(now: datetime) -> list[tuple[str, type[Model], Q]]:
     ]
 
 
-def _delete_batch(model: type[Model], pks: list[int]) -> None:
-    """One short transaction: null the rows pointing here, then one DELETE.
-
-    QuerySet.delete() would load every instance and delete in chunks of 100; the only
-    references to token rows are the nullable self links (a successor's `parent`, a
-    trusted token's `subject`), so they are cleared with one UPDATE and the rows go in
-    one statement. On PostgreSQL the keys travel as one array parameter (`= ANY(%s)`):
-    thousands of separate parameters cost more to bind, server-side binding above all.
-    """
-    using = router.db_for_write(model)
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    link = quote(model._meta.get_field("parent" if model is RefreshToken else "subject").column)
-    if connection.vendor == "postgresql":
-        keys, params = "= ANY(%s)", [pks]
-    else:
-        keys, params = f"IN ({', '.join(['%s'] * len(pks))})", pks
-    # Only quoted model metadata is interpolated; the keys are parameters.
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {link} = NULL WHERE {link} {keys}", params)  # noqa: S608
-        cursor.execute(f"DELETE FROM {table} WHERE {quote(model._meta.pk.column)} {keys}", params)  # noqa: S608
-
-
 def clear_dead_tokens(
     *,
     batch_size: int = 5000,
@@ -84,7 +60,7 @@ def clear_dead_tokens(
             pks = list(model.objects.filter(condition).values_list("pk", flat=True)[:batch_size])
             if not pks:
                 break
-            _delete_batch(model, pks)
+            delete_batch(model, pks, "parent" if model is RefreshToken else "subject")
             result.deleted[label] += len(pks)
             result.batches += 1
             if progress is not None:

@@ -6,16 +6,15 @@ import logging
 import traceback
 from typing import Any
 
-from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauthlib.oauth2 import OAuth2Error
 
-from .. import client_auth, signals
+from .. import authorization, client_auth, signals
+from ..db.outages import DATABASE_OUTAGES, drop_broken_connections
 from ..errors import (
-    DATABASE_OUTAGES,
     InvalidRequest,
     MethodNotAllowed,
     OAuthError,
@@ -50,7 +49,7 @@ class EndpointView(View):
             return error.to_response()
         except DATABASE_OUTAGES as exc:
             logger.error("event=database_unavailable error=%s", type(exc).__name__)
-            _drop_broken_connections()
+            drop_broken_connections()
             return TemporarilyUnavailable().to_response()
         except Exception as exc:
             # A bug, never input. The traceback is logged without the exception's message,
@@ -79,7 +78,7 @@ class EndpointView(View):
         grant_type = params.get("grant_type")
         context = {
             "endpoint": self.endpoint_name,
-            "client_id": client_auth.claimed_client_id(request.META.get("HTTP_AUTHORIZATION") or "", params),
+            "client_id": client_auth.claimed_client_id(authorization.header(request.META), params),
             # Receivers get the username to mask (audit logs a keyed hash), never to log raw.
             "username": params.get("username") if grant_type == "password" else None,
             "grant_type": grant_type,
@@ -96,20 +95,3 @@ class EndpointView(View):
     @property
     def endpoint_name(self) -> str:
         return type(self).__name__.removesuffix("View").lower()
-
-
-def _drop_broken_connections() -> None:
-    """Close the database connections, so the next request opens fresh ones.
-
-    Django does this at request_finished for connections that failed; doing it here
-    means recovery does not depend on that signal (test clients, custom handlers) and a
-    dead persistent connection (CONN_MAX_AGE) is never handed to another request. No
-    health probe first: on a half-open connection a probe could hang; a reconnect is cheap.
-    """
-    for connection in connections.all(initialized_only=True):
-        if connection.in_atomic_block:
-            continue  # ATOMIC_REQUESTS: the transaction's own exit deals with it
-        try:
-            connection.close()
-        except Exception:  # noqa: BLE001, S110 - closing a dead connection may itself fail; nothing to add
-            pass

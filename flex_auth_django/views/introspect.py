@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from .. import client_auth, tokens
+from .. import authorization, client_auth, tokens
 from ..errors import InvalidRequest
 from ..http import json_response
 from ..settings import flex_settings
@@ -16,10 +16,11 @@ class IntrospectView(EndpointView):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         params = self.form(request)
-        credentials = client_auth.extract({"Authorization": request.META.get("HTTP_AUTHORIZATION") or ""}, params)
-        application = client_auth.authenticate(credentials, allowed=lambda app: True, needs_secret=lambda app: True)
+        credentials = client_auth.extract(authorization.header(request.META), params)
+        application = client_auth.authenticate(credentials, when_missing="Introspection requires the client secret.")
         raw = params.get("token")
         if raw is None:
             raise InvalidRequest("Missing token.")
-        privileged = str(application.client_id) in {str(c).lower() for c in flex_settings.INTROSPECTION_CLIENT_IDS}
+        allowed = {authorization.canonical_client_id(c) for c in flex_settings.INTROSPECTION_CLIENT_IDS}
+        privileged = str(application.client_id) in allowed
         return json_response(tokens.introspect(raw, application, any_application=privileged))

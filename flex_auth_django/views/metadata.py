@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
-from .. import scopes
+from .. import access_model
 from ..grants import get_registry
 from ..http import json_response
 from .base import EndpointView
@@ -29,7 +29,7 @@ class MetadataView(EndpointView):
             "revocation_endpoint": url("revoke"),
             "introspection_endpoint": url("introspect"),
             "grant_types_supported": get_registry().names(),
-            "scopes_supported": list(scopes.ALL),
+            "scopes_supported": access_model.scope_names(),
             "response_types_supported": [],
             "token_endpoint_auth_methods_supported": auth_methods,
             "revocation_endpoint_auth_methods_supported": auth_methods,

@@ -1,11 +1,12 @@
-"""POST token: every grant type, through the oauthlib server DOT is configured with."""
+"""POST token: every grant type. view -> TokenRequest -> registry -> grant -> Issued -> response."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from ..http import client_ip, json_response
-from ..server import get_server
+from ..grants import get_registry
+from ..http import json_response
+from ..token_request import TokenRequest
 from .base import EndpointView
 
 
@@ -13,12 +14,6 @@ class TokenView(EndpointView):
     announces_refusals = True
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        params = self.form(request)
-        headers = {"REMOTE_ADDR": client_ip(request) or ""}
-        authorization = request.META.get("HTTP_AUTHORIZATION")
-        if authorization:
-            headers["Authorization"] = authorization
-        response_headers, body, status = get_server().create_token_response(
-            request.path, "POST", list(params.items()), headers, http_request=request
-        )
-        return json_response(body, status=status, headers=response_headers)
+        issued = get_registry().dispatch(TokenRequest.from_http(request, self.form(request)))
+        # Every success is rendered here (RFC 6749 section 5.1: JSON, never cached).
+        return json_response(issued.as_response())

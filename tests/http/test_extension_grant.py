@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flex_auth_django import scopes, tokens
+from flex_auth_django import tokens
 from flex_auth_django.errors import InvalidRequest
-from flex_auth_django.grants.base import BaseGrant, param
+from flex_auth_django.grants.base import BaseGrant
 from flex_auth_django.models import ApiType, TokenKind
 from flex_auth_django.settings import DEFAULTS
 
@@ -17,12 +17,12 @@ class GuestPassGrant(BaseGrant):
     """A made-up grant: an anonymous token in exchange for a guest pass code."""
 
     grant_types = ("urn:example:guest-pass",)
-    api_types = frozenset({ApiType.MARKETPLACE})
+    issues = {ApiType.MARKETPLACE: TokenKind.ANONYMOUS}
 
     def validate(self, request, application):
-        if param(request, "pass_code") != "let-me-in":
+        if request.param("pass_code") != "let-me-in":
             raise InvalidRequest("Missing or wrong pass_code.")
-        return application, scopes.resolve(request.scope, scopes.PUBLIC_READ)
+        return application, self.scope_for(request, application)
 
     def issue(self, request, validated):
         application, scope = validated

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpResponse
 from django.test import RequestFactory
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.views.generic import ClientProtectedResourceView
 from rest_framework.request import Request
 
-from flex_auth_django.server import get_server
+from flex_auth_django.server import FlexServer
 from tests.factories import AccessTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +36,54 @@ def test_dot_oauth2_authentication_refuses_dead_tokens(trait):
 
 def test_dot_scope_checks_use_the_token_scopes():
     token = AccessTokenFactory(integration=True)
-    valid, request = get_server().verify_request(
+    valid, request = get_oauthlib_core().server.verify_request(
         "http://testserver/", headers={"Authorization": f"Bearer {token.raw}"}, scopes=["integ"]
     )
     assert valid and request.client == token.application
-    valid, _ = get_server().verify_request(
+    valid, _ = get_oauthlib_core().server.verify_request(
         "http://testserver/", headers={"Authorization": f"Bearer {token.raw}"}, scopes=["user"]
     )
     assert not valid
+
+
+def test_dot_builds_our_server():
+    assert isinstance(get_oauthlib_core().server, FlexServer)
+
+
+class _ClientOnly(ClientProtectedResourceView):
+    def post(self, request):
+        return HttpResponse("ok")
+
+
+def _client_protected(client_id: str, secret: str):
+    body = f"client_id={client_id}&client_secret={secret}"
+    # DOT reads the credentials from request.POST (or HTTP Basic), so a form POST.
+    request = RequestFactory().generic(
+        "POST", "/", body, content_type="application/x-www-form-urlencoded", REMOTE_ADDR="127.0.0.7"
+    )
+    return _ClientOnly.as_view()(request)
+
+
+def test_dot_client_protected_view_authenticates_through_our_client_auth(integration_app):
+    assert _client_protected(str(integration_app.client_id), integration_app.secret).status_code == 200
+    assert _client_protected(str(integration_app.client_id), "flxs_wrong").status_code == 403
+    integration_app.is_active = False
+    integration_app.save()
+    assert _client_protected(str(integration_app.client_id), integration_app.secret).status_code == 403
+
+
+def test_dot_client_protected_view_wrong_secrets_are_throttled(settings, integration_app, token_endpoint):
+    settings.FLEX_AUTH = {"THROTTLE_CLIENT_SECRET": (3, 900)}
+    for _ in range(3):
+        assert _client_protected(str(integration_app.client_id), "flxs_wrong").status_code == 403
+    # The three failures counted: the right secret is now refused there and at the token endpoint.
+    assert _client_protected(str(integration_app.client_id), integration_app.secret).status_code == 403
+    response = token_endpoint.post(
+        {
+            "grant_type": "client_credentials",
+            "client_id": str(integration_app.client_id),
+            "client_secret": integration_app.secret,
+        },
+        REMOTE_ADDR="127.0.0.7",
+    )
+    assert response.status_code == 429

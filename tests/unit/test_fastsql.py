@@ -12,7 +12,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from flex_auth_django import fastsql
+from flex_auth_django.db import statements as fastsql
 from flex_auth_django.models import AccessToken, Application, RefreshToken, TokenKind
 from flex_auth_django.tokens import digests, generate
 from tests.factories import AccessTokenFactory, ApplicationFactory, RefreshTokenFactory, UserFactory

@@ -43,9 +43,9 @@ def test_parse_form_refuses_duplicates(body):
 
 def test_extract_prefers_nothing_and_refuses_both():
     with pytest.raises(errors.InvalidRequest):
-        client_auth.extract({"Authorization": "Basic eDp5"}, {"client_id": "x"})
-    assert client_auth.extract({"Authorization": "Basic eDp5"}, {}) == client_auth.ClientCredentials("x", "y", True)
-    assert client_auth.extract({"Authorization": "Bearer t"}, {"client_id": "a"}) == client_auth.ClientCredentials(
+        client_auth.extract("Basic eDp5", {"client_id": "x"})
+    assert client_auth.extract("Basic eDp5", {}) == client_auth.ClientCredentials("x", "y", True)
+    assert client_auth.extract("Bearer t", {"client_id": "a"}) == client_auth.ClientCredentials(
         "a", None, False
     )
 

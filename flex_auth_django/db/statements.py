@@ -16,6 +16,7 @@ defaults, and for inserts while anyone listens to pre_save or post_save of the m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,10 +97,12 @@ def _loader(model: type[Model], alias: str, start: int, connection) -> tuple[lis
     return columns, loader
 
 
-def _select_plan(model: type[Model], field_name: str, related: tuple[str, ...], for_update: bool, connection):
+def _select_plan(
+    model: type[Model], field_name: str, count: int, related: tuple[str, ...], for_update: bool, connection
+):
     if connection.vendor not in SUPPORTED_VENDORS:
         raise _Unsupported(connection.vendor)
-    key = (model, field_name, related, for_update, connection.alias, connection.vendor)
+    key = (model, field_name, count, related, for_update, connection.alias, connection.vendor)
     plan = _select_plans.get(key)
     if plan is not None:
         return plan
@@ -122,7 +125,8 @@ def _select_plan(model: type[Model], field_name: str, related: tuple[str, ...], 
     lookup = meta.get_field(field_name)
     # Identifiers come from model metadata and are quoted; values are always bound parameters.
     select = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} {quote('t0')} {' '.join(joins)}"  # noqa: S608
-    sql = f"{select} WHERE {quote('t0')}.{quote(lookup.column)} = %s LIMIT 1"
+    values = ", ".join(["%s"] * count)
+    sql = f"{select} WHERE {quote('t0')}.{quote(lookup.column)} IN ({values}) LIMIT 1"
     if for_update and connection.features.has_select_for_update:
         sql += f" FOR UPDATE OF {quote('t0')}" if connection.features.has_select_for_update_of else " FOR UPDATE"
     plan = _select_plans[key] = _SelectPlan(sql, base, tuple(loaders))
@@ -132,26 +136,42 @@ def _select_plan(model: type[Model], field_name: str, related: tuple[str, ...], 
 def get(
     model: type[Model], field_name: str, value: Any, *, related: tuple[str, ...] = (), for_update: bool = False
 ) -> Model | None:
-    """The row whose unique `field_name` equals `value`, with the `related` foreign keys loaded, or None.
+    """The row whose unique `field_name` equals `value`, with the `related` foreign keys loaded, or None."""
+    return get_any(model, field_name, (value,), related=related, for_update=for_update)
 
-    Like model.objects.select_related(*related).filter(**{field_name: value}).first(), and
-    with for_update like .select_for_update(of=("self",)) (only the base row is locked).
-    `field_name` must be unique, so no ordering is needed to pick the row.
+
+def get_any(
+    model: type[Model],
+    field_name: str,
+    values: Sequence[Any],
+    *,
+    related: tuple[str, ...] = (),
+    for_update: bool = False,
+) -> Model | None:
+    """The row whose unique `field_name` is one of `values`, with the `related` foreign keys loaded, or None.
+
+    Like model.objects.select_related(*related).filter(**{f"{field_name}__in": values}).first(),
+    and with for_update like .select_for_update(of=("self",)) (only the base row is locked).
+    `field_name` must be unique and at most one of `values` may match (a digest under each
+    key: one token is stored under one key), so no ordering is needed to pick the row.
+    One value or several take the same path, so the path that runs while keys rotate is the
+    one that always runs.
     """
     using = router.db_for_write(model) if for_update else router.db_for_read(model)
     connection = connections[using]
     try:
-        plan = _select_plan(model, field_name, tuple(related), for_update, connection)
+        plan = _select_plan(model, field_name, len(values), tuple(related), for_update, connection)
     except _Unsupported:
         queryset = model._default_manager.using(using).select_related(*related)
         if for_update:
             queryset = queryset.select_for_update(of=("self",))
-        return queryset.filter(**{field_name: value}).first()
+        return queryset.filter(**{f"{field_name}__in": list(values)}).first()
     if for_update and connection.features.has_select_for_update and connection.get_autocommit():
         raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-    param = model._meta.get_field(field_name).get_db_prep_value(value, connection, prepared=False)
+    field = model._meta.get_field(field_name)
+    params = [field.get_db_prep_value(value, connection, prepared=False) for value in values]
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, [param])
+        cursor.execute(plan.sql, params)
         row = cursor.fetchone()
     if row is None:
         return None

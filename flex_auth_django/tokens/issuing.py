@@ -1,0 +1,139 @@
+"""Minting tokens: a new session's first pair, a token without a session, a trusted-user exchange."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import access_model
+from ..db import statements
+from ..models import AccessToken, Application, RefreshToken, TokenKind
+from ..settings import flex_settings
+from . import digests, generate
+from .lookup import by_digest
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What a token response carries, plus the stored rows.
+
+    `extra` holds grant-specific response members (RFC 8693's `issued_token_type`);
+    `replayed` is True when a refresh was answered again within its grace period.
+    """
+
+    access_token: str
+    expires_in: int
+    scope: str
+    access: AccessToken
+    refresh_token: str | None = None
+    refresh: RefreshToken | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+    replayed: bool = False
+
+    def as_response(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "access_token": self.access_token,
+            "token_type": "bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        body.update(self.extra)
+        return body
+
+
+def access_lifetime(kind: str) -> timedelta:
+    return timedelta(seconds=getattr(flex_settings, access_model.kind(kind).lifetime_setting))
+
+
+def refresh_expiry(now: datetime, family_started: datetime) -> datetime:
+    return min(
+        now + timedelta(seconds=flex_settings.REFRESH_TOKEN_LIFETIME),
+        family_started + timedelta(seconds=flex_settings.SESSION_MAX_LIFETIME),
+    )
+
+
+def whole_seconds(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds()))
+
+
+def issue(
+    application: Application,
+    *,
+    kind: str,
+    scope: str,
+    user=None,
+    with_refresh: bool = False,
+    subject: AccessToken | None = None,
+) -> Issued:
+    """Mint an access token (and, for a new session, its first refresh token)."""
+    now = timezone.now()
+    access_raw = generate.access_token()
+    if not with_refresh:  # one INSERT: atomic on its own, no transaction (or savepoint) around it
+        family = subject.family if subject is not None else None
+        access = statements.insert(new_access(access_raw, application, kind, scope, user, family, now, subject=subject))
+        return Issued(access_raw, whole_seconds(access.expires - now), scope, access)
+    family = uuid.uuid4()
+    refresh_raw = generate.refresh_token()
+    refresh = new_refresh(refresh_raw, application, kind, scope, user, family, now, refresh_expiry(now, now))
+    access = new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+    statements.insert_all(refresh, access)  # both rows or neither
+    return Issued(access_raw, whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
+
+
+def new_refresh(raw, application, kind, scope, user, family, now, expires, *, family_started=None, parent=None):
+    """A refresh token row of session `family` (a new session starts now), not yet saved."""
+    return RefreshToken(
+        digest=digests.make(raw),
+        application=application,
+        user=user,
+        kind=kind,
+        scope=scope,
+        family=family,
+        family_started=family_started or now,
+        parent=parent,
+        created=now,
+        expires=expires,
+    )
+
+
+def new_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
+    """An access token row, not yet saved."""
+    return AccessToken(
+        digest=digests.make(raw),
+        application=application,
+        user=user,
+        kind=kind,
+        scope=scope,
+        family=family,
+        subject=subject,
+        created=now,
+        expires=now + access_lifetime(kind),
+    )
+
+
+def exchange(raw_subject: str | None, application: Application, *, scope: str) -> Issued | None:
+    """A trusted-user token for a live user token of `application`, or None.
+
+    The subject row is locked while the trusted token is inserted, so a concurrent
+    revocation of the subject or its session either waits for this insert (and then
+    revokes it too) or wins first (and this answers None).
+    """
+    if not generate.looks_like(raw_subject, generate.ACCESS_PREFIX):
+        return None
+    with transaction.atomic():
+        subject = by_digest(AccessToken, raw_subject, ("application", "user"), for_update=True)
+        if (
+            subject is None
+            or not subject.is_live()
+            or subject.application_id != application.pk
+            or subject.kind != TokenKind.USER
+        ):
+            return None
+        return issue(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)

@@ -1,0 +1,52 @@
+"""Finding stored tokens by the string a client presents: one indexed query, whatever the keys."""
+
+from __future__ import annotations
+
+from ..db import statements
+from ..models import AccessToken, Application, RefreshToken
+from . import digests, generate
+
+
+def by_digest(model, raw: str, related: tuple[str, ...] = (), *, for_update: bool = False):
+    """The row whose digest matches `raw` under any digest key, with `related` loaded: one query.
+
+    One key or several (while keys rotate) take the same statement, `digest IN (...)`.
+    """
+    return statements.get_any(model, "digest", digests.candidates(raw), related=related, for_update=for_update)
+
+
+def find_access(raw: str | None) -> AccessToken | None:
+    """The stored access token for `raw` (live or not), with its application and user: one query."""
+    if not generate.looks_like(raw, generate.ACCESS_PREFIX):
+        return None
+    return by_digest(AccessToken, raw, ("application", "user"))
+
+
+def live_access(raw: str | None) -> AccessToken | None:
+    """The access token for `raw` if it may be used right now, else None."""
+    token = find_access(raw)
+    return token if token is not None and token.is_live() else None
+
+
+def find_refresh(raw: str | None) -> RefreshToken | None:
+    if not generate.looks_like(raw, generate.REFRESH_PREFIX):
+        return None
+    return by_digest(RefreshToken, raw, ("user",))
+
+
+def introspect(raw: str | None, application: Application, *, any_application: bool = False) -> dict[str, object]:
+    """RFC 7662 section 2.2: details of a live access token, else only {"active": false}."""
+    access = live_access(raw)
+    if access is None or not (any_application or access.application_id == application.pk):
+        return {"active": False}
+    info: dict[str, object] = {
+        "active": True,
+        "scope": access.scope,
+        "client_id": str(access.application.client_id),
+        "token_type": "access_token",
+        "exp": int(access.expires.timestamp()),
+        "iat": int(access.created.timestamp()),
+    }
+    if access.user_id is not None:
+        info["sub"] = str(access.user_id)
+    return info
