@@ -34,11 +34,11 @@ def client_ip(request) -> str | None:
     if not proxies:
         return remote
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if len(forwarded) < int(proxies):
+    if len(forwarded) < proxies:
         return remote
     # The entry our nearest trusted proxy saw; it must be an address, so nothing else
     # (log injection, throttle-key games) can come through this header.
     try:
-        return str(ipaddress.ip_address(forwarded[-int(proxies)]))
+        return str(ipaddress.ip_address(forwarded[-proxies]))
     except ValueError:
         return remote

@@ -45,7 +45,7 @@ def _parse_form(request: HttpRequest) -> dict[str, str]:
         key, _, value = option.partition("=")
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in _UTF8:
             raise InvalidRequest("Only the UTF-8 charset is accepted.")
-    limit = int(flex_settings.MAX_BODY_BYTES)
+    limit = flex_settings.MAX_BODY_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -74,7 +74,7 @@ def _from_querydict(request: HttpRequest) -> dict[str, str]:
 
 
 def _checked(pairs) -> dict[str, str]:
-    max_length = int(flex_settings.MAX_PARAMETER_LENGTH)
+    max_length = flex_settings.MAX_PARAMETER_LENGTH
     params: dict[str, str] = {}
     for name, value in pairs:
         if name in params:

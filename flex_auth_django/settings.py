@@ -1,66 +1,169 @@
 """`flex_settings`: the FLEX_AUTH dict over one table of defaults, read at call time.
 
-Modelled on DRF's `api_settings`: every default lives in DEFAULTS, unknown keys fail
-loudly, dotted paths in IMPORT_STRINGS are imported on first use, and the cache is
-dropped on Django's `setting_changed` so `override_settings` works in tests.
+Modelled on DRF's `api_settings`: every default lives in SETTINGS beside the shape its
+value must have, unknown keys fail loudly, a malformed value raises ImproperlyConfigured
+when read (and is a system check error), dotted paths in IMPORT_STRINGS are imported on
+first use, and the cache is dropped on Django's `setting_changed` so `override_settings`
+works in tests. Call sites get values of the right type and never convert them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-DEFAULTS: dict[str, Any] = {
+
+class Shape:
+    """What a setting's value must look like; `clean()` returns it normalised or raises ValueError."""
+
+    def __init__(self, describe: str, clean: Callable[[Any], Any], check_id: str = "flex_auth.E012") -> None:
+        self.describe = describe
+        self._clean = clean
+        self.check_id = check_id  # the system check's id when the value is malformed
+
+    def clean(self, value: Any) -> Any:
+        try:
+            return self._clean(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be {self.describe}, not {value!r}") from None
+
+
+def _int(value: Any, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(value)
+    return value
+
+
+def integer(low: int = 0, check_id: str = "flex_auth.E012") -> Shape:
+    return Shape(f"a whole number >= {low}", lambda v: _int(v, low), check_id)
+
+
+def one_of(*choices: Any, check_id: str = "flex_auth.E012") -> Shape:
+    def clean(value: Any) -> Any:
+        if value not in choices or isinstance(value, bool):
+            raise ValueError(value)
+        return value
+
+    return Shape(" or ".join(repr(c) for c in choices), clean, check_id)
+
+
+def _limit(value: Any) -> tuple[int, int]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError(value)
+    return (_int(value[0], 1), _int(value[1], 1))
+
+
+def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else inner(value)
+
+
+def _of_type(kind: type) -> Callable[[Any], Any]:
+    def clean(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise ValueError(value)
+        return value
+
+    return clean
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise ValueError(value)
+    return list(value)
+
+
+def _digest_keys(value: Any) -> list[tuple[str, str | bytes]]:
+    pairs = [tuple(pair) for pair in value]
+    if not pairs or any(len(p) != 2 or not isinstance(p[0], str) or not isinstance(p[1], str | bytes) for p in pairs):
+        raise ValueError(value)
+    return pairs
+
+
+def _grant_classes(value: Any) -> list[Any]:
+    if isinstance(value, str) or not value:
+        raise ValueError(value)
+    return list(value)
+
+
+def _issuer(value: Any) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(value)
+    return value.rstrip("/")
+
+
+LIMIT = Shape("(failures, window seconds), both whole numbers >= 1", _limit, "flex_auth.E010")
+BOOLEAN = Shape("True or False", _of_type(bool))
+
+# name: (default, shape). Every default and what its value must look like, in one place.
+SETTINGS: dict[str, tuple[Any, Shape]] = {
     # Lifetimes, in seconds (spec: Lifetimes).
-    "ACCESS_TOKEN_LIFETIME": 600,
-    "TRUSTED_TOKEN_LIFETIME": 300,
-    "REFRESH_TOKEN_LIFETIME": 30 * 24 * 3600,
-    "SESSION_MAX_LIFETIME": 180 * 24 * 3600,
+    "ACCESS_TOKEN_LIFETIME": (600, integer(1)),
+    "TRUSTED_TOKEN_LIFETIME": (300, integer(1)),
+    "REFRESH_TOKEN_LIFETIME": (30 * 24 * 3600, integer(1)),
+    "SESSION_MAX_LIFETIME": (180 * 24 * 3600, integer(1)),
     # A retired refresh token presented again within this many seconds, and only the
     # immediately previous one, gets the same answer as its first redemption.
-    "REFRESH_GRACE_PERIOD": 10,
+    "REFRESH_GRACE_PERIOD": (10, integer(0)),
     # 401 is what the Sharetribe SDKs need; 400 is RFC 6749 section 5.2.
-    "INVALID_GRANT_STATUS": 401,
+    "INVALID_GRANT_STATUS": (401, one_of(401, 400, check_id="flex_auth.E008")),
     # HMAC keys for token and secret digests: [(key_id, key), ...], current first.
     # None derives one key from SECRET_KEY (and one per SECRET_KEY_FALLBACKS entry).
-    "DIGEST_KEYS": None,
+    "DIGEST_KEYS": (None, Shape("None or a non-empty list of (key id, key) pairs", _optional(_digest_keys))),
     # Random bytes per token and client secret (>= 32, i.e. 256 bits).
-    "TOKEN_BYTES": 32,
+    "TOKEN_BYTES": (32, integer(32, check_id="flex_auth.E005")),
     # The grants the token endpoint serves; each class declares its grant_type names.
-    "GRANT_CLASSES": [
-        "flex_auth_django.grants.client_credentials.ClientCredentialsGrant",
-        "flex_auth_django.grants.password.PasswordGrant",
-        "flex_auth_django.grants.token_exchange.TokenExchangeGrant",
-        "flex_auth_django.grants.refresh_token.RefreshTokenGrant",
-    ],
+    "GRANT_CLASSES": (
+        [
+            "flex_auth_django.grants.client_credentials.ClientCredentialsGrant",
+            "flex_auth_django.grants.password.PasswordGrant",
+            "flex_auth_django.grants.token_exchange.TokenExchangeGrant",
+            "flex_auth_django.grants.refresh_token.RefreshTokenGrant",
+        ],
+        Shape("a non-empty list of grant classes or dotted paths", _grant_classes, "flex_auth.E007"),
+    ),
     # Request limits: longer parameters or bodies are refused with invalid_request.
-    "MAX_PARAMETER_LENGTH": 4096,
-    "MAX_BODY_BYTES": 16384,
+    "MAX_PARAMETER_LENGTH": (4096, integer(1)),
+    "MAX_BODY_BYTES": (16384, integer(1)),
     # Application.last_used is written at most this often (seconds), so issuing a
     # token does not cost an UPDATE on every request.
-    "LAST_USED_RESOLUTION": 300,
+    "LAST_USED_RESOLUTION": (300, integer(0)),
     # Client IDs allowed to introspect tokens of any application (RFC 7662); every
     # other confidential client may introspect only its own application's tokens.
-    "INTROSPECTION_CLIENT_IDS": [],
+    "INTROSPECTION_CLIENT_IDS": ([], Shape("a list of client ID strings", _strings)),
     # Revoke a user's sessions when their password changes.
-    "PASSWORD_CHANGE_REVOKES_SESSIONS": True,
+    "PASSWORD_CHANGE_REVOKES_SESSIONS": (True, BOOLEAN),
     # Number of trusted reverse proxies in front of the site; None trusts REMOTE_ADDR only.
-    "NUM_PROXIES": None,
+    "NUM_PROXIES": (
+        None,
+        Shape(
+            "None (trust REMOTE_ADDR) or the number of trusted proxies (>= 1)",
+            _optional(lambda v: _int(v, 1)),
+            "flex_auth.E009",
+        ),
+    ),
+    # The issuer URL (RFC 8414): the metadata's `issuer` and endpoint URLs are built from
+    # it, never from the request's Host header. None: from the request (development only).
+    "ISSUER": (None, Shape("None or an absolute http(s) URL without query or fragment", _optional(_issuer))),
     # Throttling (spec: Throttling): (failures, window seconds).
-    "THROTTLE_ENABLED": True,
-    "THROTTLE_CACHE": "default",
-    "THROTTLE_USERNAME": (10, 15 * 60),
-    "THROTTLE_IP": (50, 15 * 60),
-    "THROTTLE_CLIENT_SECRET": (20, 15 * 60),
+    "THROTTLE_ENABLED": (True, BOOLEAN),
+    "THROTTLE_CACHE": ("default", Shape("a cache alias (a string)", _of_type(str))),
+    "THROTTLE_USERNAME": ((10, 15 * 60), LIMIT),
+    "THROTTLE_IP": ((50, 15 * 60), LIMIT),
+    "THROTTLE_CLIENT_SECRET": ((20, 15 * 60), LIMIT),
     # When the throttle cache is unreachable: "closed" answers 503, "open" lets requests through.
-    "THROTTLE_CACHE_FAILURE": "closed",
+    "THROTTLE_CACHE_FAILURE": ("closed", one_of("closed", "open", check_id="flex_auth.E006")),
     # Seconds a Retry-After header suggests on 503 temporarily_unavailable.
-    "UNAVAILABLE_RETRY_AFTER": 5,
+    "UNAVAILABLE_RETRY_AFTER": (5, integer(1)),
 }
+
+DEFAULTS: dict[str, Any] = {name: default for name, (default, _) in SETTINGS.items()}
 
 IMPORT_STRINGS = ("GRANT_CLASSES",)
 
@@ -70,8 +173,9 @@ SETTING_NAME = "FLEX_AUTH"
 class FlexSettings:
     """Attribute access to FLEX_AUTH with defaults; cached until `reload()`."""
 
-    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
-        self.defaults = defaults or DEFAULTS
+    def __init__(self, settings_table: dict[str, tuple[Any, Shape]] | None = None) -> None:
+        self.table = settings_table or SETTINGS
+        self.defaults = {name: default for name, (default, _) in self.table.items()}
         self._cached: dict[str, Any] = {}
         self._user: dict[str, Any] | None = None
 
@@ -91,10 +195,27 @@ class FlexSettings:
         if name in self._cached:
             return self._cached[name]
         value = self.user_settings.get(name, self.defaults[name])
+        try:
+            value = self.table[name][1].clean(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{SETTING_NAME}[{name!r}] {exc}.") from None
         if name in IMPORT_STRINGS:
-            value = [import_string(v) if isinstance(v, str) else v for v in value]
+            try:
+                value = [import_string(v) if isinstance(v, str) else v for v in value]
+            except ImportError as exc:
+                raise ImproperlyConfigured(f"{SETTING_NAME}[{name!r}]: {exc}") from None
         self._cached[name] = value
         return value
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(name, message, check id) for every malformed setting; for the system checks."""
+        found = []
+        for name, (_, shape) in self.table.items():
+            try:
+                getattr(self, name)
+            except ImproperlyConfigured as exc:
+                found.append((name, str(exc), shape.check_id))
+        return found
 
     def reload(self) -> None:
         self._cached.clear()

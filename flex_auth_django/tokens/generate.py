@@ -19,7 +19,7 @@ _SHAPE = re.compile(r"^flx[ars]_[A-Za-z0-9_-]{43,172}$")
 def _random(prefix: str) -> str:
     from ..settings import flex_settings
 
-    return prefix + _b64(secrets.token_bytes(max(32, int(flex_settings.TOKEN_BYTES))))
+    return prefix + _b64(secrets.token_bytes(flex_settings.TOKEN_BYTES))
 
 
 def access_token() -> str:

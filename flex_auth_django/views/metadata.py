@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
 from .. import access_model
 from ..grants import get_registry
 from ..http import json_response
+from ..settings import flex_settings
 from .base import EndpointView
 
 
@@ -16,15 +19,21 @@ class MetadataView(EndpointView):
     namespace = "flex_auth"
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        # FLEX_AUTH['ISSUER'] when set; otherwise (development) the request's own origin,
+        # which then must not be cached for other Host headers.
+        issuer = flex_settings.ISSUER or request.build_absolute_uri("/").rstrip("/")
+        parts = urlsplit(issuer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+
         def url(name: str) -> str | None:
             try:
-                return request.build_absolute_uri(reverse(f"{self.namespace}:{name}"))
+                return origin + reverse(f"{self.namespace}:{name}")
             except NoReverseMatch:
                 return None
 
         auth_methods = ["client_secret_post", "client_secret_basic", "none"]
         document = {
-            "issuer": request.build_absolute_uri("/").rstrip("/"),
+            "issuer": issuer,
             "token_endpoint": url("token"),
             "revocation_endpoint": url("revoke"),
             "introspection_endpoint": url("introspect"),
@@ -36,6 +45,10 @@ class MetadataView(EndpointView):
             "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         }
         response = json_response({k: v for k, v in document.items() if v is not None})
-        response["Cache-Control"] = "public, max-age=3600"
         del response["Pragma"]
+        if flex_settings.ISSUER:
+            response["Cache-Control"] = "public, max-age=3600"
+        else:
+            response["Cache-Control"] = "no-cache"
+            response["Vary"] = "Host"
         return response

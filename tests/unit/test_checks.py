@@ -103,7 +103,6 @@ class TestLifetimes:
             ("REFRESH_TOKEN_LIFETIME", 60),
             ("SESSION_MAX_LIFETIME", 10 * 365 * 86400),
             ("REFRESH_GRACE_PERIOD", 600),
-            ("ACCESS_TOKEN_LIFETIME", "600"),
         ],
     )
     def test_out_of_range(self, flex, name, value):
@@ -111,6 +110,13 @@ class TestLifetimes:
         messages = check_flex_settings(None)
         assert set(ids(messages)) == {"flex_auth.W002"}
         assert any(name in m.msg for m in messages)
+
+    @pytest.mark.parametrize("value", ["600", 600.0, True, -5, None])
+    def test_malformed_lifetimes_are_errors_naming_the_setting(self, flex, value):
+        flex(ACCESS_TOKEN_LIFETIME=value)
+        messages = check_flex_settings(None)
+        assert ids(messages) == ["flex_auth.E012"]
+        assert "ACCESS_TOKEN_LIFETIME" in messages[0].msg and messages[0].level == checks.ERROR
 
     def test_refresh_outliving_the_session(self, flex):
         flex(REFRESH_TOKEN_LIFETIME=60 * 86400, SESSION_MAX_LIFETIME=30 * 86400)

@@ -45,9 +45,7 @@ def test_extract_prefers_nothing_and_refuses_both():
     with pytest.raises(errors.InvalidRequest):
         client_auth.extract("Basic eDp5", {"client_id": "x"})
     assert client_auth.extract("Basic eDp5", {}) == client_auth.ClientCredentials("x", "y", True)
-    assert client_auth.extract("Bearer t", {"client_id": "a"}) == client_auth.ClientCredentials(
-        "a", None, False
-    )
+    assert client_auth.extract("Bearer t", {"client_id": "a"}) == client_auth.ClientCredentials("a", None, False)
 
 
 def test_errors_render_rfc_json_with_no_store():
