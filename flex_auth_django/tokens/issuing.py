@@ -87,18 +87,25 @@ def issue(
     return Issued(access_raw, whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
 
 
+def _row_fields(raw, application, kind, scope, user, family, now) -> dict[str, object]:
+    """What access and refresh token rows both record."""
+    return {
+        "digest": digests.make(raw),
+        "application": application,
+        "user": user,
+        "kind": kind,
+        "scope": scope,
+        "family": family,
+        "created": now,
+    }
+
+
 def new_refresh(raw, application, kind, scope, user, family, now, expires, *, family_started=None, parent=None):
     """A refresh token row of session `family` (a new session starts now), not yet saved."""
     return RefreshToken(
-        digest=digests.make(raw),
-        application=application,
-        user=user,
-        kind=kind,
-        scope=scope,
-        family=family,
+        **_row_fields(raw, application, kind, scope, user, family, now),
         family_started=family_started or now,
         parent=parent,
-        created=now,
         expires=expires,
     )
 
@@ -106,14 +113,8 @@ def new_refresh(raw, application, kind, scope, user, family, now, expires, *, fa
 def new_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
     """An access token row, not yet saved."""
     return AccessToken(
-        digest=digests.make(raw),
-        application=application,
-        user=user,
-        kind=kind,
-        scope=scope,
-        family=family,
+        **_row_fields(raw, application, kind, scope, user, family, now),
         subject=subject,
-        created=now,
         expires=now + access_lifetime(kind),
     )
 
