@@ -1,0 +1,25 @@
+"""Console-like admin for API applications and their sessions; replaces django-oauth-toolkit's registrations.
+
+Raw token admins are not registered: token values are never stored, and digests are
+never shown. Sessions are listed through the `Session` proxy, with its own permissions.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from oauth2_provider.models import get_grant_model, get_id_token_model
+
+from ..models import AccessToken, Application, RefreshToken, Session
+from .applications import ApplicationAdmin
+from .sessions import SessionAdmin
+
+__all__ = ["ApplicationAdmin", "SessionAdmin"]
+
+# DOT's admin.py registers the swapped models with its own admin classes, whose fields
+# (redirect URIs, plain-text tokens) do not exist here; take those registrations back.
+for _model in (Application, AccessToken, RefreshToken, get_grant_model(), get_id_token_model()):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+admin.site.register(Application, ApplicationAdmin)
+admin.site.register(Session, SessionAdmin)

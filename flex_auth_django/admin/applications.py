@@ -1,0 +1,248 @@
+"""The applications admin, Console-like: create, a one-time secret page, regenerate, (de)activate, revoke tokens.
+
+A client secret is shown exactly once: the response to the POST that created or
+regenerated it renders the secret directly instead of redirecting, so it never goes
+into the session, the messages framework, the admin history (LogEntry) or a log.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
+
+from .. import applications
+from ..forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
+from ..http import client_ip
+from ..models import Application
+from .confirm import ConfirmedActionsMixin, confirmed_action, no_store
+from .sessions import sessions_url
+
+# Set on the request (never the session) between save_model() and response_add().
+_SECRET_ATTR = "_flex_auth_one_time_secret"
+SECRET_ONCE_TEMPLATE = "admin/flex_auth_django/application/secret_once.html"
+
+
+class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
+    """API applications with their activity; credentials change only through confirmed actions."""
+
+    list_display = (
+        "name",
+        "api_type",
+        "client_id",
+        "created",
+        "last_used",
+        "is_active",
+        "tokens_24h",
+        "live_sessions",
+    )
+    list_filter = ("api_type", "is_active")
+    search_fields = ("name", "client_id")
+    form = ApplicationChangeForm
+    add_form = ApplicationCreateForm
+    actions = ("deactivate_selected", "reactivate_selected", "revoke_tokens_selected")
+    object_actions = ("regenerate_secret", "deactivate", "reactivate", "revoke_tokens")
+    change_fields = (
+        "name",
+        "api_type",
+        "client_id",
+        "client_secret",
+        "is_active",
+        "created",
+        "last_used",
+        "tokens_24h",
+        "live_sessions",
+    )
+
+    # -- list and dashboard columns -------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return applications.with_activity(super().get_queryset(request))
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": _("Applications"), **(extra_context or {})})
+
+    @admin.display(description=_("client secret"))
+    def client_secret(self, obj: Application) -> str:
+        return format_html(
+            "<code>&hellip;{}</code> <span class='help'>{}</span>",
+            obj.client_secret_last4,
+            _("(only the last 4 characters are kept)"),
+        )
+
+    @admin.display(description=_("tokens issued (24 h)"), ordering="tokens_24h")
+    def tokens_24h(self, obj: Application) -> int:
+        return getattr(obj, "tokens_24h", 0)
+
+    @admin.display(description=_("live sessions"), ordering="live_sessions")
+    def live_sessions(self, obj: Application) -> str:
+        count = getattr(obj, "live_sessions", 0)
+        if obj.pk is None:
+            return str(count)
+        return format_html('<a href="{}">{}</a>', sessions_url(self.admin_site, application__id__exact=obj.pk), count)
+
+    # -- forms ----------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            description = _(
+                "Choose a name and an API type. The client ID and client secret are generated; "
+                "the secret is shown once, on the next page."
+            )
+            return [(None, {"fields": ("name", "api_type", "submission"), "description": description})]
+        return [(None, {"fields": self.change_fields})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else tuple(f for f in self.change_fields if f != "name")
+
+    @sensitive_variables("secret")
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Only the name is editable; saving every column could write back a secret
+            # digest that was regenerated while this request ran.
+            obj.save(update_fields=["name"])
+            return
+        if not form.claim_submission():
+            raise PermissionDenied("This form was already submitted.")
+        secret = applications.assign_new_secret(obj)
+        obj.save()
+        setattr(request, _SECRET_ATTR, secret)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False, "show_save_and_continue": False}
+        return super().add_view(request, form_url, extra_context)
+
+    @sensitive_variables("secret")
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = request.__dict__.pop(_SECRET_ATTR, None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self.render_secret_once(request, obj, secret, created=True)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}), "flex_tools": self._tools(request, obj) if obj is not None else []}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _tools(self, request: HttpRequest, obj: Application) -> list[dict[str, str]]:
+        tools = []
+        if request.user.has_perm("flex_auth_django.view_session"):
+            label = _("Sessions (%(count)s)") % {"count": getattr(obj, "live_sessions", 0)}
+            tools.append({"label": label, "url": sessions_url(self.admin_site, application__id__exact=obj.pk)})
+        if self.has_change_permission(request, obj):
+            for name in ("regenerate_secret", "reactivate" if not obj.is_active else "deactivate", "revoke_tokens"):
+                tools.append({"label": getattr(self, name).label, "url": self.admin_url(name, quote(obj.pk))})
+        return tools
+
+    def _change_url(self, obj: Application) -> str:
+        return self.admin_url("change", quote(obj.pk))
+
+    # -- the one-time secret page ---------------------------------------------------
+
+    @sensitive_variables("secret")
+    def render_secret_once(self, request: HttpRequest, obj: Application, secret: str, *, created: bool) -> HttpResponse:
+        """The only page that ever shows the secret: rendered from the POST that made it, never stored."""
+        title = _("Application created") if created else _("New client secret")
+        context = {
+            **self.page_context(request, obj, title),
+            "client_secret": secret,
+            "created": created,
+            "continue_url": (
+                self._change_url(obj)
+                if self.has_view_or_change_permission(request, obj)
+                else reverse("admin:index", current_app=self.admin_site.name)
+            ),
+        }
+        return no_store(TemplateResponse(request, SECRET_ONCE_TEMPLATE, context))
+
+    # -- one-object actions: a confirmation page on GET, the action on POST ---------
+
+    def confirmation_context(self, request: HttpRequest, obj: Application, name: str) -> dict[str, object]:
+        return {"live_sessions": getattr(obj, "live_sessions", 0)}
+
+    @confirmed_action(_("Regenerate client secret"), form=RegenerateSecretForm)
+    @sensitive_variables("secret")
+    def regenerate_secret(self, request: HttpRequest, obj: Application, form: RegenerateSecretForm) -> HttpResponse:
+        secret = applications.regenerate_secret(obj)
+        message = "Regenerated the client secret."
+        if form.cleaned_data["revoke_tokens"]:
+            count = applications.revoke_tokens(obj, ip=client_ip(request))
+            message += f" Revoked {count} tokens."
+        self.log_change(request, obj, message)
+        return self.render_secret_once(request, obj, secret, created=False)
+
+    @confirmed_action(_("Deactivate"))
+    def deactivate(self, request: HttpRequest, obj: Application, form: ConfirmForm) -> HttpResponse:
+        self._set_active(request, obj, False)
+        message = _("“%(name)s” is deactivated: it gets invalid_client and its tokens do not work.")
+        self.message_user(request, message % {"name": obj.name}, messages.WARNING)
+        return HttpResponseRedirect(self._change_url(obj))
+
+    @confirmed_action(_("Reactivate"))
+    def reactivate(self, request: HttpRequest, obj: Application, form: ConfirmForm) -> HttpResponse:
+        self._set_active(request, obj, True)
+        self.message_user(request, _("“%(name)s” is active again.") % {"name": obj.name}, messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(obj))
+
+    @confirmed_action(_("Revoke all tokens"))
+    def revoke_tokens(self, request: HttpRequest, obj: Application, form: ConfirmForm) -> HttpResponse:
+        count = self._revoke_tokens(request, obj)
+        self.message_user(
+            request,
+            _("Revoked %(count)s tokens of “%(name)s”.") % {"count": count, "name": obj.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(obj))
+
+    def _set_active(self, request: HttpRequest, obj: Application, active: bool) -> bool:
+        """(De)activate and record it in the history; False if it already was."""
+        changed = applications.set_active(obj, active)
+        if changed:
+            self.log_change(request, obj, "Reactivated." if active else "Deactivated.")
+        return changed
+
+    def _revoke_tokens(self, request: HttpRequest, obj: Application) -> int:
+        count = applications.revoke_tokens(obj, ip=client_ip(request))
+        self.log_change(request, obj, f"Revoked {count} tokens.")
+        return count
+
+    # -- list actions ---------------------------------------------------------------
+
+    @admin.action(description=_("Deactivate selected applications"), permissions=["change"])
+    def deactivate_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_active_many(request, queryset, False)
+
+    @admin.action(description=_("Reactivate selected applications"), permissions=["change"])
+    def reactivate_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_active_many(request, queryset, True)
+
+    def _set_active_many(self, request: HttpRequest, queryset: QuerySet, active: bool) -> None:
+        count = sum(self._set_active(request, obj, active) for obj in queryset)
+        template = (
+            ngettext("Reactivated %d application.", "Reactivated %d applications.", count)
+            if active
+            else ngettext("Deactivated %d application.", "Deactivated %d applications.", count)
+        )
+        self.message_user(request, template % count, messages.SUCCESS)
+
+    @admin.action(description=_("Revoke all tokens of selected applications"), permissions=["change"])
+    def revoke_tokens_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        confirmation = self.confirm_selected(request, queryset, "revoke_tokens_selected", _("Revoke all tokens"))
+        if confirmation is not None:
+            return confirmation
+        total = sum(self._revoke_tokens(request, obj) for obj in queryset)
+        self.message_user(request, _("Revoked %(count)s tokens.") % {"count": total}, messages.SUCCESS)
+        return None

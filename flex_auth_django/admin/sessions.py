@@ -1,0 +1,160 @@
+"""The live-sessions admin: one row per refresh-token family, filtered per user or application, revocable.
+
+Sessions have their own permissions (`view_session`, `revoke_session`) so an operator can
+end a user's sessions without being able to change applications.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .. import sessions
+from ..forms import ConfirmForm
+from ..http import client_ip
+from ..models import Application, Session, TokenKind
+from .confirm import ConfirmedActionsMixin, confirmed_action
+
+
+def sessions_url(admin_site: admin.AdminSite, **filters: object) -> str:
+    """The live-sessions list, filtered (`user=`, `application__id__exact=`)."""
+    url = reverse("admin:flex_auth_django_session_changelist", current_app=admin_site.name)
+    query = "&".join(f"{name}={value}" for name, value in filters.items())
+    return f"{url}?{query}" if query else url
+
+
+def first_session_of(queryset: QuerySet, user_id: str) -> Session | None:
+    """Any live session of the user, to name the user from the `user=` filter value."""
+    return queryset.filter(user_id=int(user_id)).first() if user_id.isdigit() else None
+
+
+class SessionKindFilter(admin.SimpleListFilter):
+    """Token kinds that have sessions: anonymous tokens never get a refresh token."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind.value, kind.label) for kind in TokenKind if kind != TokenKind.ANONYMOUS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class UserFilter(admin.SimpleListFilter):
+    """Sessions of one user (linked from the user column); lists only the chosen user, not every user."""
+
+    title = _("user")
+    parameter_name = "user"
+
+    def lookups(self, request, model_admin):
+        # A filter with no lookups is not applied at all, so a chosen value always gets one.
+        value = self.value()
+        if not value:
+            return ()
+        session = first_session_of(model_admin.get_queryset(request), value)
+        return ((value, str(session.user) if session is not None else f"#{value}"),)
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(user_id=int(value))
+
+
+class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
+    """Live sessions: one row per refresh-token family, through its current refresh token."""
+
+    list_display = ("session", "user_link", "application_link", "kind", "started", "last_used", "expires")
+    list_filter = (UserFilter, ("application", admin.RelatedOnlyFieldListFilter), SessionKindFilter)
+    search_fields = ("user__email", "application__name")
+    list_select_related = ("user", "application")
+    ordering = ("-created",)
+    actions = ("revoke_selected",)
+    object_actions = ("revoke",)
+    fields = ("user", "application", "kind", "scope", "started", "last_used", "expires")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).live().select_related("user", "application")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.revoke_session")
+
+    @admin.display(description=_("session"), ordering="pk")
+    def session(self, obj: Session) -> str:
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def user_link(self, obj: Session) -> str:
+        if obj.user_id is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', sessions_url(self.admin_site, user=obj.user_id), obj.user)
+
+    @admin.display(description=_("application"), ordering="application__name")
+    def application_link(self, obj: Session) -> str:
+        url = sessions_url(self.admin_site, application__id__exact=obj.application_id)
+        return format_html('<a href="{}">{}</a>', url, obj.application.name)
+
+    @admin.display(description=_("started"), ordering="family_started")
+    def started(self, obj: Session):
+        return obj.family_started
+
+    @admin.display(description=_("last used"), ordering="created")
+    def last_used(self, obj: Session):
+        return obj.created
+
+    def changelist_view(self, request, extra_context=None):
+        title = _("Live sessions")
+        user_id = request.GET.get("user", "")
+        app_id = request.GET.get("application__id__exact", "")
+        if user_id.isdigit():
+            session = first_session_of(self.get_queryset(request), user_id)
+            if session is not None:
+                title = _("Live sessions of %(user)s") % {"user": session.user}
+        elif app_id.isdigit():
+            application = Application.objects.filter(pk=int(app_id)).first()
+            if application is not None:
+                title = _("Live sessions of %(application)s") % {"application": application.name}
+        return super().changelist_view(request, {**(extra_context or {}), "title": title})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_revoke": self.has_revoke_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # -- revoking -------------------------------------------------------------------
+
+    def _revoke(self, request: HttpRequest, chosen: list[Session]) -> int:
+        count = sessions.revoke_sessions(chosen, ip=client_ip(request))
+        for obj in chosen:
+            self.log_change(request, obj, "Revoked the session.")
+        return count
+
+    @admin.action(description=_("Revoke selected sessions"), permissions=["revoke"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = self._revoke(request, list(queryset))
+        self.message_user(
+            request, ngettext("Revoked %d session.", "Revoked %d sessions.", count) % count, messages.SUCCESS
+        )
+
+    @confirmed_action(_("Revoke this session"), form=ConfirmForm, permissions=("view", "revoke"))
+    def revoke(self, request: HttpRequest, obj: Session, form: ConfirmForm) -> HttpResponse:
+        self._revoke(request, [obj])
+        self.message_user(request, _("Revoked %(session)s.") % {"session": obj}, messages.SUCCESS)
+        return HttpResponseRedirect(self.admin_url("changelist"))
