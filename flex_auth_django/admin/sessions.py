@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import sessions
+from .. import access_model, sessions
 from ..forms import ConfirmForm
 from ..http import client_ip
 from ..models import Application, Session, TokenKind
@@ -34,13 +34,14 @@ def first_session_of(queryset: QuerySet, user_id: str) -> Session | None:
 
 
 class SessionKindFilter(admin.SimpleListFilter):
-    """Token kinds that have sessions: anonymous tokens never get a refresh token."""
+    """Token kinds that have sessions (access_model): anonymous and trusted tokens never get a refresh token."""
 
     title = _("kind")
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return [(kind.value, kind.label) for kind in TokenKind if kind != TokenKind.ANONYMOUS]
+        kinds = {spec.kind for spec in access_model.session_kinds()}
+        return [(kind.value, kind.label) for kind in TokenKind if kind in kinds]
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset
