@@ -13,7 +13,7 @@ import uuid
 import pytest
 from django.core.cache import caches
 
-from flex_auth_django import throttling
+from flex_auth_django.throttling import windows
 
 REDIS_URL = os.environ.get("FLEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
@@ -110,5 +110,5 @@ class FakeClock:
 def clock(monkeypatch) -> FakeClock:
     """Throttling's clock, moved by hand: windows pass without sleeping."""
     fake = FakeClock()
-    monkeypatch.setattr(throttling, "clock", fake)
+    monkeypatch.setattr(windows, "clock", fake)
     return fake

@@ -245,7 +245,7 @@ class TestClientSecretsAreCountedOnFailure:
     @pytest.fixture
     def store_calls(self, monkeypatch):
         calls = []
-        real = throttling._store
+        real = throttling.guards.store
 
         def spy():
             store = real()
@@ -265,7 +265,7 @@ class TestClientSecretsAreCountedOnFailure:
 
             return Spy()
 
-        monkeypatch.setattr(throttling, "_store", spy)
+        monkeypatch.setattr(throttling.guards, "store", spy)
         return calls
 
     @pytest.mark.django_db

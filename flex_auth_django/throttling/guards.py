@@ -1,0 +1,190 @@
+"""Guards taken before a password or secret is verified: refuse (429) over the limit, settle on the verdict.
+
+Two policies, one contract (`failed()`, `succeeded()`, `refund()`):
+- A password attempt is *charged before* the hash runs (`charge()`: atomic add, one
+  Redis INCR) and refunded if it succeeds. Checking first and counting afterwards would
+  let a burst of parallel requests all pass the check before any failure is recorded,
+  each paying for a password hash.
+- A client secret costs one keyed digest, so it is only *checked first* (`check()`) and
+  counted when it fails (see guard_client_secret).
+If the cache is down, THROTTLE_CACHE_FAILURE chooses between refusing (503, "closed")
+and letting the attempt through unguarded ("open").
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+
+from ..errors import TemporarilyUnavailable, TooManyRequests
+from ..settings import flex_settings
+from .stores import Store, store
+from .windows import Counter, counter, now
+
+logger = logging.getLogger("flex_auth_django.security")
+
+
+class Guard(ABC):
+    """What a verification reports back once it has a verdict (or none)."""
+
+    @abstractmethod
+    def failed(self) -> None:
+        """The secret or password was wrong."""
+
+    @abstractmethod
+    def succeeded(self) -> None:
+        """The secret or password was right."""
+
+    @abstractmethod
+    def refund(self) -> None:
+        """No verdict was reached (the database is down, say): the attempt must not count."""
+
+
+class Unguarded(Guard):
+    """Nothing was counted or needs counting: throttling is off, or the cache is down and fails open."""
+
+    def failed(self) -> None:
+        pass
+
+    def succeeded(self) -> None:
+        pass
+
+    def refund(self) -> None:
+        pass
+
+
+class ChargedAttempt(Guard):
+    """One attempt already charged to each counter: a failure lets it stand, anything else takes it back."""
+
+    def __init__(self, charged: Iterable[Counter], reset_on_success: Iterable[Counter], at: int) -> None:
+        self.charged = tuple(charged)
+        self.reset_on_success = frozenset(reset_on_success)
+        self.at = at
+
+    def failed(self) -> None:
+        """The charges stand as failures."""
+
+    def succeeded(self) -> None:
+        """Refund the charges; counters named in reset_on_success start over."""
+        self._settle(resets=self.reset_on_success)
+
+    def refund(self) -> None:
+        self._settle(resets=frozenset())
+
+    def _settle(self, resets: frozenset[Counter]) -> None:
+        try:
+            delete = [key for c in resets for key in c.keys(self.at)]
+            store().settle(delete, [c.keys(self.at)[0] for c in self.charged if c not in resets])
+        except Exception as exc:  # noqa: BLE001 - any cache backend error; nothing left to protect
+            _log_cache_error(exc)
+
+
+class CheckedAttempt(Guard):
+    """Counters found under their limits and charged nothing yet: only a failure is counted."""
+
+    def __init__(self, checked: Iterable[Counter], at: int) -> None:
+        self.checked = tuple(checked)
+        self.at = at
+
+    def failed(self) -> None:
+        try:
+            store().incr_many([(c.keys(self.at)[0], 1, c.timeout) for c in self.checked])
+        except Exception as exc:  # noqa: BLE001 - any cache backend error; the request is refused anyway
+            _log_cache_error(exc)
+
+    def succeeded(self) -> None:
+        """Nothing was charged, so nothing is refunded."""
+
+    def refund(self) -> None:
+        """Nothing was charged."""
+
+
+def _log_cache_error(exc: Exception) -> None:
+    logger.warning("event=throttle_cache_unavailable error=%s", type(exc).__name__)
+
+
+def _cache_failed(exc: Exception) -> Guard:
+    """Refuse (503) unless THROTTLE_CACHE_FAILURE is "open"; then the attempt goes unguarded."""
+    _log_cache_error(exc)
+    if flex_settings.THROTTLE_CACHE_FAILURE != "open":
+        raise TemporarilyUnavailable("Too many attempts could not be ruled out; try again shortly.") from None
+    return Unguarded()
+
+
+def _refused(c: Counter, current: int, previous: int, at: int) -> TooManyRequests:
+    return TooManyRequests(retry_after=c.retry_after(current, previous, at), reason=c.scope)
+
+
+def _read(cache: Store, live: list[Counter], at: int) -> dict[Counter, tuple[int, int]]:
+    """(current, previous) per counter in one read; 429 for the first one already over its limit."""
+    values = cache.get_many([key for c in live for key in c.keys(at)])
+    counts: dict[Counter, tuple[int, int]] = {}
+    for c in live:
+        current_key, previous_key = c.keys(at)
+        current, previous = int(values.get(current_key) or 0), int(values.get(previous_key) or 0)
+        if c.over(current, previous, at):
+            raise _refused(c, current, previous, at)
+        counts[c] = (current, previous)
+    return counts
+
+
+def charge(*counters: Counter | None, reset_on_success: tuple[Counter | None, ...] = ()) -> Guard:
+    """Refuse (429) if any counter is over its limit, else charge one attempt to each.
+
+    Called before a password is verified, so a refused attempt costs no hash.
+    """
+    live = [c for c in counters if c is not None]
+    if not live:
+        return Unguarded()
+    at = now()
+    try:
+        cache = store()
+        counts = _read(cache, live, at)  # cheap refusal first: hammering a blocked counter costs one read
+        currents = cache.incr_many([(c.keys(at)[0], 1, c.timeout) for c in live])
+        for c, current in zip(live, currents, strict=True):
+            previous = counts[c][1]
+            if c.over(current - 1, previous, at):  # concurrent attempts used the room up
+                cache.settle([], [done.keys(at)[0] for done in live])
+                raise _refused(c, current - 1, previous, at)
+    except (TooManyRequests, TemporarilyUnavailable):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any cache backend error
+        return _cache_failed(exc)
+    return ChargedAttempt(live, (c for c in reset_on_success if c is not None), at)
+
+
+def check(*counters: Counter | None) -> Guard:
+    """Refuse (429) if any counter is over its limit; failures are counted afterwards.
+
+    One read before the verification, and one write only when it fails.
+    """
+    live = [c for c in counters if c is not None]
+    if not live:
+        return Unguarded()
+    at = now()
+    try:
+        _read(store(), live, at)
+    except (TooManyRequests, TemporarilyUnavailable):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any cache backend error
+        return _cache_failed(exc)
+    return CheckedAttempt(live, at)
+
+
+def guard_client_secret(client_id: str | None) -> Guard:
+    """Check the per-client-ID counter (429 when over) before a client secret is verified.
+
+    Unlike passwords, secrets are not charged up front: a secret check is one keyed
+    digest, so parallel guesses that slip past the check together cost nothing and
+    cannot hit a 256-bit secret, while charging and refunding would add two cache round
+    trips to every successful request. Failures are counted when they happen.
+    """
+    return check(counter("client", client_id, "THROTTLE_CLIENT_SECRET"))
+
+
+def guard_password(username: str, ip: str | None) -> Guard:
+    """Charge the username and client-IP counters before a password is verified."""
+    by_user = counter("username", username, "THROTTLE_USERNAME")
+    by_ip = counter("ip", ip, "THROTTLE_IP")
+    return charge(by_user, by_ip, reset_on_success=(by_user,))
