@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import authorization
 from ..settings import flex_settings
 
 # Injectable clock (seconds since the epoch), so tests can move time without sleeping.
@@ -78,12 +78,8 @@ def normalise(scope: str, value: str) -> str:
     if scope == "username":
         return value.strip().lower()
     if scope == "client":
-        # uuid.UUID accepts upper case: without this, case variants of one client ID
-        # would each get their own counter.
-        try:
-            return str(uuid.UUID(value)) if len(value) == 36 else value
-        except ValueError:
-            return value
+        # Case variants of one client ID share one counter.
+        return authorization.canonical_client_id(value) or value
     if scope == "ip":
         try:
             address = ipaddress.ip_address(value)
