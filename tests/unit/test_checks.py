@@ -171,3 +171,41 @@ def test_checks_are_registered_with_the_right_tags(settings, monkeypatch):
     deploy = ids(checks.run_checks(include_deployment_checks=True))
     assert "flex_auth.W003" in plain and "flex_auth.W001" not in plain
     assert "flex_auth.W001" in deploy
+
+
+class TestDotWiring:
+    """`manage.py check` catches django-oauth-toolkit settings that would bypass our server or models."""
+
+    def test_the_example_wiring_is_clean(self):
+        from flex_auth_django.checks import check_dot_wiring
+
+        assert check_dot_wiring(None) == []
+
+    @pytest.mark.parametrize(
+        "key, value",
+        [
+            ("OAUTH2_SERVER_CLASS", "oauthlib.oauth2.Server"),
+            ("OAUTH2_SERVER_CLASS", "no.such.Server"),
+            ("OAUTH2_VALIDATOR_CLASS", "oauth2_provider.oauth2_validators.OAuth2Validator"),
+        ],
+    )
+    def test_a_foreign_server_or_validator_is_an_error(self, settings, key, value):
+        from flex_auth_django.checks import check_dot_wiring
+
+        settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, key: value}
+        assert ids(check_dot_wiring(None)) == ["flex_auth.E002"]
+
+    def test_manage_py_check_fails_on_dot_stock_models(self, settings):
+        from django.core.management import call_command
+        from django.core.management.base import SystemCheckError
+
+        settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+        with pytest.raises(SystemCheckError, match="flex_auth.E001"):
+            call_command("check")
+
+    def test_dot_must_come_before_us(self, settings):
+        from flex_auth_django.checks import check_dot_wiring
+
+        apps = [a for a in settings.INSTALLED_APPS if a != "oauth2_provider"]
+        settings.INSTALLED_APPS = [*apps, "oauth2_provider"]
+        assert "flex_auth.E003" in ids(check_dot_wiring(None))
