@@ -87,3 +87,24 @@ def test_dot_client_protected_view_wrong_secrets_are_throttled(settings, integra
         REMOTE_ADDR="127.0.0.7",
     )
     assert response.status_code == 429
+
+
+def test_dot_token_has_scope_permission_reads_our_token_rows():
+    from oauth2_provider.contrib.rest_framework import TokenHasScope
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class Integ(APIView):
+        authentication_classes = [OAuth2Authentication]
+        permission_classes = [TokenHasScope]
+        required_scopes = ["integ"]
+
+        def get(self, request):
+            return Response({"ok": True})
+
+    def call(token):
+        return Integ.as_view()(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token.raw}"))
+
+    assert call(AccessTokenFactory(integration=True)).status_code == 200
+    assert call(AccessTokenFactory()).status_code == 403  # a user token lacks integ
+    assert call(AccessTokenFactory(integration=True, expired=True)).status_code == 401
