@@ -28,9 +28,26 @@ def sessions_url(admin_site: admin.AdminSite, **filters: object) -> str:
     return f"{url}?{query}" if query else url
 
 
+# The largest primary key any database stores (a signed 64-bit integer): larger ones match nothing.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: str | None) -> int | None:
+    """A primary key from a query-string value, or None.
+
+    ASCII digits only: str.isdigit() also accepts digits such as "²" that int() refuses,
+    and a number past MAX_ID would make the database raise instead of matching nothing.
+    """
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
 def first_session_of(queryset: QuerySet, user_id: str) -> Session | None:
     """Any live session of the user, to name the user from the `user=` filter value."""
-    return queryset.filter(user_id=int(user_id)).first() if user_id.isdigit() else None
+    pk = parse_id(user_id)
+    return queryset.filter(user_id=pk).first() if pk is not None else None
 
 
 class SessionKindFilter(admin.SimpleListFilter):
@@ -65,9 +82,8 @@ class UserFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(user_id=int(value))
+        pk = parse_id(value)
+        return queryset.none() if pk is None else queryset.filter(user_id=pk)
 
 
 class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
@@ -125,12 +141,12 @@ class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         title = _("Live sessions")
         user_id = request.GET.get("user", "")
         app_id = request.GET.get("application__id__exact", "")
-        if user_id.isdigit():
+        if parse_id(user_id) is not None:
             session = first_session_of(self.get_queryset(request), user_id)
             if session is not None:
                 title = _("Live sessions of %(user)s") % {"user": session.user}
-        elif app_id.isdigit():
-            application = Application.objects.filter(pk=int(app_id)).first()
+        elif parse_id(app_id) is not None:
+            application = Application.objects.filter(pk=parse_id(app_id)).first()
             if application is not None:
                 title = _("Live sessions of %(application)s") % {"application": application.name}
         return super().changelist_view(request, {**(extra_context or {}), "title": title})

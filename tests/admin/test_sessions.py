@@ -87,6 +87,16 @@ class TestList:
     def test_a_malformed_user_filter_lists_nothing_rather_than_failing(self, staff_client, world):
         assert listed(staff_client, user="x' or 1=1") == set()
 
+    @pytest.mark.parametrize("value", ["\u00b2", "\u0663", "1\u00b2", str(2**63), "9" * 40])
+    def test_digits_int_refuses_or_ids_past_any_key_list_nothing(self, staff_client, world, value):
+        # "²" passes str.isdigit() and fails int(); "٣" is an Arabic-Indic digit; 2**63 is past bigint.
+        assert listed(staff_client, user=value) == set()
+
+    @pytest.mark.parametrize("value", ["\u00b2", str(2**63)])
+    def test_an_application_filter_int_refuses_does_not_fail(self, staff_client, world, value):
+        response = staff_client.get(session_url("changelist"), {"application__id__exact": value})
+        assert response.status_code in (200, 302)
+
     def test_filter_by_kind_offers_only_kinds_that_have_sessions(self, staff_client, world):
         assert listed(staff_client, kind="integration") == {world["integ"].pk}
         spec = next(
