@@ -111,11 +111,18 @@ def new_refresh(raw, application, kind, scope, user, family, now, expires, *, fa
 
 
 def new_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
-    """An access token row, not yet saved."""
+    """An access token row, not yet saved.
+
+    A token exchanged for a subject token never outlives it (spec: Lifetimes): otherwise
+    a subject about to expire could be swapped for a fresh five minutes, again and again.
+    """
+    expires = now + access_lifetime(kind)
+    if subject is not None:
+        expires = min(expires, subject.expires)
     return AccessToken(
         **_row_fields(raw, application, kind, scope, user, family, now),
         subject=subject,
-        expires=now + access_lifetime(kind),
+        expires=expires,
     )
 
 

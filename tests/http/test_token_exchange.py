@@ -127,3 +127,20 @@ def test_trusted_lifetime_setting_is_used(token_endpoint, marketplace_app, user,
     user_token = login(token_endpoint, marketplace_app, user)["access_token"]
     settings.FLEX_AUTH = {"TRUSTED_TOKEN_LIFETIME": 60}
     assert token_endpoint.post(exchange(marketplace_app, user_token)).json()["expires_in"] == 60
+
+
+def test_a_trusted_token_never_outlives_its_subject(token_endpoint, marketplace_app, user, settings):
+    settings.FLEX_AUTH = {"ACCESS_TOKEN_LIFETIME": 3, "TRUSTED_TOKEN_LIFETIME": 300}
+    subject = login(token_endpoint, marketplace_app, user)
+    assert subject["expires_in"] <= 3
+    trusted = token_endpoint.post(exchange(marketplace_app, subject["access_token"]))
+    assert trusted.status_code == 200
+    assert 0 < trusted.json()["expires_in"] <= 3
+    stored = AccessToken.objects.get(subject__isnull=False)
+    assert stored.expires == stored.subject.expires
+
+
+def test_a_longer_lived_subject_leaves_the_trusted_lifetime_alone(token_endpoint, marketplace_app, user, settings):
+    settings.FLEX_AUTH = {"ACCESS_TOKEN_LIFETIME": 600, "TRUSTED_TOKEN_LIFETIME": 300}
+    subject = login(token_endpoint, marketplace_app, user)
+    assert token_endpoint.post(exchange(marketplace_app, subject["access_token"])).json()["expires_in"] == 300
