@@ -166,9 +166,10 @@ def _compatibility_warnings(flex_settings, malformed: set[str]) -> list[checks.C
 
 # Sane throttling: (largest limit, shortest and longest window) per setting.
 THROTTLE_RANGES = {
-    "THROTTLE_USERNAME": (100, 60, 86400),
+    "THROTTLE_USERNAME": (100, 60, 86400),  # per (account, client IP)
+    "THROTTLE_ACCOUNT": (10000, 60, 86400),  # per account, from all IPs
     "THROTTLE_IP": (10000, 60, 86400),
-    "THROTTLE_CLIENT_SECRET": (1000, 60, 86400),
+    "THROTTLE_CLIENT_SECRET": (10000, 60, 86400),  # per client IP
 }
 PER_PROCESS_CACHES = ("LocMemCache",)
 # incr() is a read then a write: concurrent attempts can be lost, so limits leak.

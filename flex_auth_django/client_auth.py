@@ -47,6 +47,7 @@ def _always(application: Application) -> bool:
 def authenticate(
     credentials: ClientCredentials,
     *,
+    ip: str | None,
     allowed: Callable[[Application], bool] = _always,
     needs_secret: Callable[[Application], bool] = _always,
     when_missing: str = "This grant requires the client secret.",
@@ -56,7 +57,8 @@ def authenticate(
     Order: unknown client or wrong secret (invalid_client), inactive application
     (invalid_client), grant not allowed for its API type (unauthorized_client), then a
     secret that is needed but was not sent (invalid_client, saying `when_missing`). A
-    secret is checked against the throttle before anything else, even the database lookup.
+    secret is checked against the throttle of the client's address `ip` (never of the
+    client ID, which anyone may know) before anything else, even the database lookup.
     Refusals are announced (signals, audit log) by the endpoint view, once per request.
     """
 
@@ -65,7 +67,7 @@ def authenticate(
 
     if credentials.client_secret is not None:
         # 429 before any lookup or digest; only a failure is counted (nothing to refund).
-        guard = throttling.guard_client_secret(credentials.client_id)
+        guard = throttling.guard_client_secret(ip)
         application = applications.find(credentials.client_id)
         if not applications.verify_secret(application, credentials.client_secret):
             guard.failed()

@@ -154,9 +154,12 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # Throttling (spec: Throttling): (failures, window seconds).
     "THROTTLE_ENABLED": (True, BOOLEAN),
     "THROTTLE_CACHE": ("default", Shape("a cache alias (a string)", _of_type(str))),
+    # Passwords: failures per (account, client IP), per account from all IPs, per client IP.
     "THROTTLE_USERNAME": ((10, 15 * 60), LIMIT),
+    "THROTTLE_ACCOUNT": ((100, 15 * 60), LIMIT),
     "THROTTLE_IP": ((50, 15 * 60), LIMIT),
-    "THROTTLE_CLIENT_SECRET": ((20, 15 * 60), LIMIT),
+    # Client secrets: failures per client IP (never per client ID: those are public).
+    "THROTTLE_CLIENT_SECRET": ((100, 15 * 60), LIMIT),
     # When the throttle cache is unreachable: "closed" answers 503, "open" lets requests through.
     "THROTTLE_CACHE_FAILURE": ("closed", one_of("closed", "open", check_id="flex_auth.E006")),
     # Seconds a Retry-After header suggests on 503 temporarily_unavailable.

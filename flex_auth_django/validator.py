@@ -12,7 +12,7 @@ from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from . import authorization, client_auth, tokens
+from . import authorization, client_auth, http, tokens
 from .errors import OAuthError
 
 
@@ -32,7 +32,7 @@ class FlexValidator(OAuth2Validator):
         params = {k: v for k, v in (request.decoded_body or []) if v}
         try:
             credentials = client_auth.extract(authorization.header(request.headers), params)
-            request.client = client_auth.authenticate(credentials)
+            request.client = client_auth.authenticate(credentials, ip=http.client_ip_from_meta(request.headers))
         except OAuthError:
             return False
         return True

@@ -2,6 +2,7 @@
 
 Raw token admins are not registered: token values are never stored, and digests are
 never shown. Sessions are listed through the `Session` proxy, with its own permissions.
+The default admin site's login form is throttled like the password grant (admin/login.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from oauth2_provider.models import get_grant_model, get_id_token_model
 
 from ..models import AccessToken, Application, RefreshToken, Session
 from .applications import ApplicationAdmin
+from .login import ThrottledAdminAuthenticationForm
 from .sessions import SessionAdmin
 
-__all__ = ["ApplicationAdmin", "SessionAdmin"]
+__all__ = ["ApplicationAdmin", "SessionAdmin", "ThrottledAdminAuthenticationForm"]
 
 # DOT's admin.py registers the swapped models with its own admin classes, whose fields
 # (redirect URIs, plain-text tokens) do not exist here; take those registrations back.
@@ -23,3 +25,8 @@ for _model in (Application, AccessToken, RefreshToken, get_grant_model(), get_id
 
 admin.site.register(Application, ApplicationAdmin)
 admin.site.register(Session, SessionAdmin)
+
+# Password guessing on the admin login costs what it costs at the token endpoint; a site
+# that set a login form of its own keeps it (and the README says how to throttle it).
+if admin.site.login_form is None:
+    admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -63,7 +63,9 @@ class BaseGrant:
         )
 
     def handle(self, request: TokenRequest) -> Issued:
-        application = client_auth.authenticate(request.credentials, allowed=self.allows, needs_secret=self.needs_secret)
+        application = client_auth.authenticate(
+            request.credentials, ip=request.ip, allowed=self.allows, needs_secret=self.needs_secret
+        )
         validated = self.validate(request, application)
         issued = self.issue(request, validated)
         self.announce(request, application, issued)

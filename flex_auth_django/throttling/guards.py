@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from ..errors import TemporarilyUnavailable, TooManyRequests
 from ..settings import flex_settings
 from .stores import Store, store
-from .windows import Counter, counter, now
+from .windows import Counter, counter, normalise_ip, now
 
 logger = logging.getLogger("flex_auth_django.security")
 
@@ -172,19 +172,30 @@ def check(*counters: Counter | None) -> Guard:
     return CheckedAttempt(live, at)
 
 
-def guard_client_secret(client_id: str | None) -> Guard:
-    """Check the per-client-ID counter (429 when over) before a client secret is verified.
+def guard_client_secret(ip: str | None) -> Guard:
+    """Check the client IP's secret-failure counter (429 when over) before a client secret is verified.
+
+    Never per client ID: Marketplace client IDs are public, so a counter per ID would let
+    anyone lock an application out of its own token exchange and introspection.
 
     Unlike passwords, secrets are not charged up front: a secret check is one keyed
     digest, so parallel guesses that slip past the check together cost nothing and
     cannot hit a 256-bit secret, while charging and refunding would add two cache round
     trips to every successful request. Failures are counted when they happen.
     """
-    return check(counter("client", client_id, "THROTTLE_CLIENT_SECRET"))
+    return check(counter("client", ip, "THROTTLE_CLIENT_SECRET"))
 
 
-def guard_password(username: str, ip: str | None) -> Guard:
-    """Charge the username and client-IP counters before a password is verified."""
-    by_user = counter("username", username, "THROTTLE_USERNAME")
+def guard_password(account: str, ip: str | None) -> Guard:
+    """Charge the (account, IP), account and IP counters before a password is verified.
+
+    `account` is accounts.resolve(username).key. The account-wide ceiling is far above the
+    per-(account, IP) limit, so guesses from elsewhere cannot lock the user out before
+    they reach it; a success starts the (account, IP) counter over and only refunds the
+    others (resetting the account counter would hand its budget back to a botnet each
+    time the user signs in).
+    """
+    by_pair = counter("account_ip", f"{account}\x00{normalise_ip(ip or '')}", "THROTTLE_USERNAME")
+    by_account = counter("account", account, "THROTTLE_ACCOUNT")
     by_ip = counter("ip", ip, "THROTTLE_IP")
-    return charge(by_user, by_ip, reset_on_success=(by_user,))
+    return charge(by_pair, by_account, by_ip, reset_on_success=(by_pair,))

@@ -12,12 +12,12 @@ The bucket is chosen by `clock()`, not by cache expiry: tests move time by repla
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import authorization
 from ..settings import flex_settings
 
 # Injectable clock (seconds since the epoch), so tests can move time without sleeping.
@@ -33,10 +33,10 @@ def now() -> int:
 
 @dataclass(frozen=True)
 class Counter:
-    """One throttled identity: `scope` is "username", "ip" or "client"."""
+    """One throttled identity: `scope` is "account_ip", "account", "ip" (passwords) or "client" (secrets, per IP)."""
 
     scope: str
-    ident: str  # a hash of the normalised value: client input never becomes a raw cache key
+    ident: str  # a keyed digest of the normalised value: client input never becomes a raw cache key
     limit: int
     window: int
 
@@ -69,28 +69,42 @@ class Counter:
         return 2 * self.window + 60
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def _digest_key() -> bytes:
+    """A key only this site knows, derived from SECRET_KEY (as the audit log's username tags are)."""
+    from django.conf import settings
+
+    return hashlib.sha256(b"flex-auth throttle" + settings.SECRET_KEY.encode()).digest()
+
+
+def digest(scope: str, value: str) -> str:
+    """A keyed digest of a normalised identity: without SECRET_KEY no dictionary of emails or addresses reverses it."""
+    message = f"{scope}\x00{value}".encode("utf-8", "surrogatepass")
+    return hmac.new(_digest_key(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def normalise_ip(value: str) -> str:
+    """One identity per client: an IPv4-mapped IPv6 address is its IPv4, an IPv6 address counts per /64."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return value
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        # One subscriber usually holds a whole /64: count it as one client.
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def normalise(scope: str, value: str) -> str:
-    """The identity a counter is keyed on, so trivial variants share one counter."""
-    if scope == "username":
-        return value.strip().lower()
-    if scope == "client":
-        # Case variants of one client ID share one counter.
-        return authorization.canonical_client_id(value) or value
-    if scope == "ip":
-        try:
-            address = ipaddress.ip_address(value)
-        except ValueError:
-            return value
-        if isinstance(address, ipaddress.IPv6Address):
-            if address.ipv4_mapped is not None:
-                return str(address.ipv4_mapped)
-            # One subscriber usually holds a whole /64: count it as one client.
-            return str(ipaddress.IPv6Network((address, 64), strict=False))
-        return str(address)
+    """The identity a counter is keyed on, so trivial variants share one counter.
+
+    Addresses ("ip", "client") are normalised here; account keys ("account",
+    "account_ip") arrive already resolved by accounts.resolve(), which folds a username
+    exactly as the user lookup does.
+    """
+    if scope in ("ip", "client"):
+        return normalise_ip(value)
     return value
 
 
@@ -99,4 +113,4 @@ def counter(scope: str, value: str | None, setting: str) -> Counter | None:
     if not value or not flex_settings.THROTTLE_ENABLED:
         return None
     limit, window = getattr(flex_settings, setting)
-    return Counter(scope, _hash(normalise(scope, value)), limit, window)
+    return Counter(scope, digest(scope, normalise(scope, value)), limit, window)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .. import authorization, client_auth, tokens
 from ..errors import InvalidRequest
-from ..http import json_response
+from ..http import client_ip, json_response
 from ..settings import flex_settings
 from .base import EndpointView
 
@@ -17,7 +17,9 @@ class IntrospectView(EndpointView):
     def handle(self, request: HttpRequest) -> HttpResponse:
         params = self.form(request)
         credentials = client_auth.extract(authorization.header(request.META), params)
-        application = client_auth.authenticate(credentials, when_missing="Introspection requires the client secret.")
+        application = client_auth.authenticate(
+            credentials, ip=client_ip(request), when_missing="Introspection requires the client secret."
+        )
         raw = params.get("token")
         if raw is None:
             raise InvalidRequest("Missing token.")

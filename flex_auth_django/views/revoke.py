@@ -29,6 +29,7 @@ class RevokeView(EndpointView):
         else:
             application = client_auth.authenticate(
                 client_auth.extract(header, params),
+                ip=client_ip(request),
                 # Integration apps are confidential clients (RFC 7009 section 2.1).
                 needs_secret=lambda app: app.api_type == ApiType.INTEGRATION,
                 when_missing="An Integration API application must send its client secret.",

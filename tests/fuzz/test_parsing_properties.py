@@ -178,9 +178,14 @@ class TestClientIp:
 
 
 class TestThrottleKeys:
-    @given(st.sampled_from(["username", "ip", "client"]), st.text(min_size=1, max_size=300))
+    @given(st.sampled_from(["account_ip", "account", "ip", "client"]), st.text(min_size=1, max_size=300))
     def test_keys_are_short_plain_and_never_contain_the_value(self, scope, value):
-        setting = {"username": "THROTTLE_USERNAME", "ip": "THROTTLE_IP", "client": "THROTTLE_CLIENT_SECRET"}[scope]
+        setting = {
+            "account_ip": "THROTTLE_USERNAME",
+            "account": "THROTTLE_ACCOUNT",
+            "ip": "THROTTLE_IP",
+            "client": "THROTTLE_CLIENT_SECRET",
+        }[scope]
         counter = throttling.counter(scope, value, setting)
         for key in counter.keys(1_800_000_000):
             assert len(key) < 200 and key.isascii() and key.isprintable() and " " not in key

@@ -68,7 +68,7 @@ def record_text(record: logging.LogRecord) -> str:
 
 
 def test_a_full_run_logs_one_record_per_event_and_no_secret(client, caplog, settings):
-    settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_USERNAME": (3, 900), "THROTTLE_CLIENT_SECRET": (2, 900)}
+    settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_USERNAME": (3, 900), "THROTTLE_CLIENT_SECRET": (3, 900)}
     run = Run(client)
     marketplace = ApplicationFactory()
     integration = ApplicationFactory(integration=True)
@@ -131,8 +131,8 @@ def test_a_full_run_logs_one_record_per_event_and_no_secret(client, caplog, sett
             HTTP_AUTHORIZATION=basic(integ, integration.secret),
         )
         run.post(run.revoke, {"token": BOGUS_TOKEN}, 401, HTTP_AUTHORIZATION=bearer)
-        # throttling: by username, then by client ID (Basic with a wrong secret)
-        for expect in (401, 401, 401, 429):  # the last login reset the username counter
+        # throttling: by (account, IP), then by client IP (the introspection above failed once from it)
+        for expect in (401, 401, 401, 429):  # the last login reset the (account, IP) counter
             run.post(run.token, {**login, "password": WRONG_PASSWORD}, expect)
         wrong_basic = basic(integ, WRONG_SECRET)
         for expect in (401, 401, 429):
@@ -179,7 +179,7 @@ def test_a_full_run_logs_one_record_per_event_and_no_secret(client, caplog, sett
         if fields["kind"] in ("user", "trusted_user"):
             assert fields["user_id"] == user.pk
     throttled = [r.flex_auth for r in security if r.flex_auth["event"] == "throttled"]
-    assert [t["scope"] for t in throttled] == ["username", "client"]
+    assert [t["scope"] for t in throttled] == ["account_ip", "client"]
     assert throttled[1]["client_id"] == integ
 
     needles = run.haystack_needles()

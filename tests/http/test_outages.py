@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from flex_auth_django.grants import password as password_grant
+from flex_auth_django import passwords as password_grant
 from tests.cache_fixtures import closed_port
 from tests.factories import PASSWORD, ApplicationFactory
 
@@ -88,22 +88,36 @@ class TestDatabaseInProcess:
             connection.settings_dict["PORT"] = original
         assert token_endpoint.post(anonymous(app)).status_code == 200
 
-    def test_a_cut_during_the_password_grant_refunds_the_throttle(self, token_endpoint, user, monkeypatch):
-        """An outage is no verdict on the password: it must not count towards the lock-out."""
+    @pytest.mark.parametrize("where", ["resolve", "authenticate"])
+    def test_a_cut_during_the_password_grant_refunds_the_throttle(
+        self, token_endpoint, user, monkeypatch, settings, where
+    ):
+        """An outage is no verdict on the password: it must not count towards the lock-out.
+
+        The EmailBackend looks the account up before the throttle charges it (a cut there
+        charges nothing); ModelBackend looks it up inside authenticate(), after the charge
+        (a cut there must be refunded).
+        """
         app = ApplicationFactory()
-        real = password_grant.authenticate
+        if where == "authenticate":
+            settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+            user.username = user.email
+            user.save()
+        target = password_grant.accounts if where == "resolve" else password_grant
+        name = "resolve" if where == "resolve" else "authenticate"
+        real = getattr(target, name)
 
         def cut_then_authenticate(*args, **kwargs):
             with _admin_connection() as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(password_grant, "authenticate", cut_then_authenticate)
+        monkeypatch.setattr(target, name, cut_then_authenticate)
         body = {"client_id": str(app.client_id), "grant_type": "password", "username": user.email, "password": "x"}
         for _ in range(12):
             assert_unavailable(token_endpoint.post(body))
             token_endpoint.post(anonymous(app))  # reconnect
-        monkeypatch.setattr(password_grant, "authenticate", real)
+        monkeypatch.setattr(target, name, real)
         assert token_endpoint.post({**body, "password": PASSWORD}).status_code == 200
 
 

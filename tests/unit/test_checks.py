@@ -85,7 +85,12 @@ class TestThrottleCache:
 
     @pytest.mark.parametrize(
         "name, value",
-        [("THROTTLE_USERNAME", (1000, 900)), ("THROTTLE_IP", (50, 10)), ("THROTTLE_CLIENT_SECRET", (20, 10**6))],
+        [
+            ("THROTTLE_USERNAME", (1000, 900)),
+            ("THROTTLE_ACCOUNT", (100_000, 900)),
+            ("THROTTLE_IP", (50, 10)),
+            ("THROTTLE_CLIENT_SECRET", (20, 10**6)),
+        ],
     )
     def test_limits_outside_sane_ranges_warn(self, flex, name, value):
         flex(**{name: value})

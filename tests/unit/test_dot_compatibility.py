@@ -55,11 +55,11 @@ class _ClientOnly(ClientProtectedResourceView):
         return HttpResponse("ok")
 
 
-def _client_protected(client_id: str, secret: str):
+def _client_protected(client_id: str, secret: str, remote_addr: str = "127.0.0.7", **meta: str):
     body = f"client_id={client_id}&client_secret={secret}"
     # DOT reads the credentials from request.POST (or HTTP Basic), so a form POST.
     request = RequestFactory().generic(
-        "POST", "/", body, content_type="application/x-www-form-urlencoded", REMOTE_ADDR="127.0.0.7"
+        "POST", "/", body, content_type="application/x-www-form-urlencoded", REMOTE_ADDR=remote_addr, **meta
     )
     return _ClientOnly.as_view()(request)
 
@@ -76,17 +76,29 @@ def test_dot_client_protected_view_wrong_secrets_are_throttled(settings, integra
     settings.FLEX_AUTH = {"THROTTLE_CLIENT_SECRET": (3, 900)}
     for _ in range(3):
         assert _client_protected(str(integration_app.client_id), "flxs_wrong").status_code == 403
-    # The three failures counted: the right secret is now refused there and at the token endpoint.
+    # The three failures counted for this address: the right secret is now refused from it, there
+    # and at the token endpoint; from another address the application works (never per client ID).
     assert _client_protected(str(integration_app.client_id), integration_app.secret).status_code == 403
-    response = token_endpoint.post(
-        {
-            "grant_type": "client_credentials",
-            "client_id": str(integration_app.client_id),
-            "client_secret": integration_app.secret,
-        },
-        REMOTE_ADDR="127.0.0.7",
-    )
-    assert response.status_code == 429
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": str(integration_app.client_id),
+        "client_secret": integration_app.secret,
+    }
+    assert token_endpoint.post(body, REMOTE_ADDR="127.0.0.7").status_code == 429
+    assert token_endpoint.post(body, REMOTE_ADDR="127.0.0.8").status_code == 200
+    assert _client_protected(str(integration_app.client_id), integration_app.secret, "127.0.0.8").status_code == 200
+
+
+def test_dot_client_protected_view_counts_the_forwarded_address_behind_a_proxy(settings, integration_app):
+    settings.FLEX_AUTH = {"THROTTLE_CLIENT_SECRET": (2, 900), "NUM_PROXIES": 1}
+    client_id = str(integration_app.client_id)
+    for n in range(2):  # the client forges the left entry; the proxy at 10.0.0.1 appends the real one
+        forwarded = {"HTTP_X_FORWARDED_FOR": f"10.9.9.{n}, 203.0.113.5"}
+        assert _client_protected(client_id, "flxs_wrong", "10.0.0.1", **forwarded).status_code == 403
+    blocked = {"HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    assert _client_protected(client_id, integration_app.secret, "10.0.0.1", **blocked).status_code == 403
+    other = {"HTTP_X_FORWARDED_FOR": "203.0.113.6"}
+    assert _client_protected(client_id, integration_app.secret, "10.0.0.1", **other).status_code == 200
 
 
 def test_dot_token_has_scope_permission_reads_our_token_rows():

@@ -18,9 +18,10 @@ def test_defaults_match_the_spec():
     assert flex_settings.SESSION_MAX_LIFETIME == 180 * 86400
     assert flex_settings.REFRESH_GRACE_PERIOD == 10
     assert flex_settings.INVALID_GRANT_STATUS == 401
-    assert flex_settings.THROTTLE_USERNAME == (10, 900)
+    assert flex_settings.THROTTLE_USERNAME == (10, 900)  # per (account, client IP)
+    assert flex_settings.THROTTLE_ACCOUNT == (100, 900)
     assert flex_settings.THROTTLE_IP == (50, 900)
-    assert flex_settings.THROTTLE_CLIENT_SECRET == (20, 900)
+    assert flex_settings.THROTTLE_CLIENT_SECRET == (100, 900)  # per client IP
 
 
 def test_override_settings_is_seen_at_call_time(settings):

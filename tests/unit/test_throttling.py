@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 
 import pytest
@@ -58,37 +60,87 @@ class TestSlidingWindowArithmetic:
 
 
 class TestNormalisation:
-    def test_usernames_ignore_case_and_surrounding_space(self):
-        assert throttling.normalise("username", " Alice@Example.COM ") == "alice@example.com"
-
-    def test_client_ids_in_upper_case_share_the_counter(self):
-        value = "0F8FAD5B-D9CB-469F-A165-70867728950E"
-        assert throttling.normalise("client", value) == value.lower()
-        assert throttling.normalise("client", "not-a-uuid") == "not-a-uuid"
-
     def test_ipv6_counts_per_64_and_mapped_ipv4_as_ipv4(self):
         assert throttling.normalise("ip", "2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
         assert throttling.normalise("ip", "2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
         assert throttling.normalise("ip", "::ffff:192.0.2.7") == "192.0.2.7"
         assert throttling.normalise("ip", "192.0.2.7") == "192.0.2.7"
+        assert throttling.normalise("client", "::ffff:192.0.2.7") == "192.0.2.7"  # secrets count per IP too
+
+    def test_account_keys_arrive_resolved_and_are_kept_as_they_are(self):
+        assert throttling.normalise("account", "name:ALICE@EXAMPLE.COM") == "name:ALICE@EXAMPLE.COM"
 
     def test_variants_share_one_cache_key(self, settings):
-        a = throttling.counter("client", "0f8fad5b-d9cb-469f-a165-70867728950e", "THROTTLE_CLIENT_SECRET")
-        b = throttling.counter("client", "0F8FAD5B-D9CB-469F-A165-70867728950E", "THROTTLE_CLIENT_SECRET")
+        a = throttling.counter("client", "::ffff:192.0.2.7", "THROTTLE_CLIENT_SECRET")
+        b = throttling.counter("client", "192.0.2.7", "THROTTLE_CLIENT_SECRET")
         assert a == b
 
     def test_keys_never_contain_the_raw_value(self):
-        c = throttling.counter("username", "alice@example.com", "THROTTLE_USERNAME")
+        c = throttling.counter("account", "name:alice@example.com", "THROTTLE_ACCOUNT")
         assert all("alice" not in key for key in c.keys(EPOCH))
+
+
+class TestKeyedDigests:
+    """Issue 15 item 4: keys are HMACs under a key from SECRET_KEY, not hashes anyone can recompute."""
+
+    EMAIL = "alice@example.com"
+    IP = "192.0.2.1"
+
+    def unkeyed(self) -> set[str]:
+        values = set()
+        for value in (self.EMAIL, self.EMAIL.upper(), self.IP, f"name:{self.EMAIL}", f"name:{self.EMAIL.upper()}"):
+            full = hashlib.sha256(value.encode()).hexdigest()
+            values |= {full, full[:32], full[:16]}
+        return values
+
+    def stored_keys(self, cache) -> list[str]:
+        if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # LocMemCache
+            return list(cache._cache)
+        client = cache._cache.get_client(write=False)
+        return [key.decode() for key in client.scan_iter(match=f"{cache.key_prefix}:*")]
+
+    @pytest.mark.django_db
+    def test_cache_keys_are_keyed_digests(self, throttle_cache, clock, token_endpoint, marketplace_app, settings):
+        body = {"client_id": str(marketplace_app.client_id), "grant_type": "password", "password": "wrong"}
+        token_endpoint.post({**body, "username": self.EMAIL}, REMOTE_ADDR=self.IP)
+        token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials",
+                             "client_secret": "wrong"}, REMOTE_ADDR=self.IP)  # fmt: skip
+        keys = self.stored_keys(throttle_cache)
+        assert len(keys) == 4  # (account, IP), account, IP, client-secret IP
+        for key in keys:
+            assert self.EMAIL not in key.lower() and self.IP not in key
+            assert not any(digest in key for digest in self.unkeyed()), key
+
+    def test_digests_change_with_secret_key(self, settings):
+        before = [throttling.counter(scope, value, "THROTTLE_IP").ident for scope, value in
+                  (("account", f"name:{self.EMAIL}"), ("ip", self.IP), ("client", self.IP))]  # fmt: skip
+        settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+        after = [throttling.counter(scope, value, "THROTTLE_IP").ident for scope, value in
+                 (("account", f"name:{self.EMAIL}"), ("ip", self.IP), ("client", self.IP))]  # fmt: skip
+        assert all(a != b for a, b in zip(before, after, strict=True))
+        assert len(set(before)) == 3  # scopes are part of the message: one address, two counters
+
+    def test_digest_is_an_hmac_under_a_key_derived_from_secret_key(self, settings):
+        key = hashlib.sha256(b"flex-auth throttle" + settings.SECRET_KEY.encode()).digest()
+        expected = hmac.new(key, b"ip\x00192.0.2.1", hashlib.sha256).hexdigest()[:32]
+        assert throttling.digest("ip", self.IP) == expected
 
 
 @pytest.fixture
 def limits(settings):
-    settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_USERNAME": (3, WINDOW), "THROTTLE_IP": (5, WINDOW)}
+    settings.FLEX_AUTH = {
+        **settings.FLEX_AUTH,
+        "THROTTLE_USERNAME": (3, WINDOW),
+        "THROTTLE_ACCOUNT": (4, WINDOW),
+        "THROTTLE_IP": (5, WINDOW),
+    }
 
 
-def fail(username: str = "alice@example.com", ip: str = "192.0.2.1") -> None:
-    throttling.guard_password(username, ip).failed()
+ALICE = "user:1"
+
+
+def fail(account: str = ALICE, ip: str = "192.0.2.1") -> None:
+    throttling.guard_password(account, ip).failed()
 
 
 @pytest.mark.usefixtures("limits")
@@ -99,29 +151,29 @@ class TestCharging:
         for _ in range(3):
             fail()
         with pytest.raises(TooManyRequests) as refused:
-            throttling.guard_password("alice@example.com", "192.0.2.1")
-        assert refused.value.reason == "username"
+            throttling.guard_password(ALICE, "192.0.2.1")
+        assert refused.value.reason == "account_ip"
         assert refused.value.headers["Retry-After"] == str(WINDOW + 1)
 
     def test_other_usernames_are_not_affected(self, throttle_cache, clock):
         for _ in range(3):
-            fail("alice@example.com")
-        throttling.guard_password("bob@example.com", "192.0.2.1").failed()
+            fail(ALICE)
+        throttling.guard_password("user:2", "192.0.2.1").failed()
 
     def test_the_ip_counter_spans_usernames(self, throttle_cache, clock):
         for n in range(5):
-            fail(f"user{n}@example.com")
+            fail(f"user:{n + 10}")
         with pytest.raises(TooManyRequests) as refused:
-            throttling.guard_password("someone-else@example.com", "192.0.2.1")
+            throttling.guard_password("user:99", "192.0.2.1")
         assert refused.value.reason == "ip"
-        throttling.guard_password("someone-else@example.com", "192.0.2.2").failed()  # another address is fine
+        throttling.guard_password("user:99", "192.0.2.2").failed()  # another address is fine
 
     def test_a_refused_attempt_is_not_counted(self, throttle_cache, clock):
         for _ in range(3):
             fail()
         for _ in range(20):
             with pytest.raises(TooManyRequests):
-                throttling.guard_password("alice@example.com", "192.0.2.1")
+                throttling.guard_password(ALICE, "192.0.2.1")
         clock.advance(2 * WINDOW)
         fail()  # open again, and the 20 refusals left nothing behind
         fail()
@@ -132,10 +184,10 @@ class TestCharging:
             fail()
         clock.advance(WINDOW)  # the failures are now the previous window, at full weight
         with pytest.raises(TooManyRequests) as refused:
-            throttling.guard_password("alice@example.com", "192.0.2.1")
+            throttling.guard_password(ALICE, "192.0.2.1")
         clock.advance(int(refused.value.headers["Retry-After"]) - 1)
         with pytest.raises(TooManyRequests):
-            throttling.guard_password("alice@example.com", "192.0.2.1")
+            throttling.guard_password(ALICE, "192.0.2.1")
         clock.advance(1)
         fail()  # exactly Retry-After seconds later: allowed
 
@@ -151,31 +203,40 @@ class TestCharging:
                 allowed += 1
         assert allowed == 1  # the old failures weigh 898/900: room for one, not a fresh limit of 3
 
-    def test_a_success_resets_the_username_but_only_refunds_the_ip(self, throttle_cache, clock):
+    def test_a_success_resets_the_account_ip_pair_but_only_refunds_the_account_and_the_ip(self, throttle_cache, clock):
         for _ in range(2):
             fail()
-        throttling.guard_password("alice@example.com", "192.0.2.1").succeeded()
-        for _ in range(3):  # the username starts over: three more failures allowed
-            fail()
+        throttling.guard_password(ALICE, "192.0.2.1").succeeded()
+        fail()  # the pair starts over; the account holds 3 failures (2 + 1), the IP 3 as well
         with pytest.raises(TooManyRequests) as refused:
-            throttling.guard_password("alice@example.com", "192.0.2.1")
-        assert refused.value.reason == "username"
-        # The IP holds the 5 failures (2 + 3); the success itself was refunded, not counted.
+            fail(ALICE, "192.0.2.2")  # the account's 4th failure is allowed ...
+            throttling.guard_password(ALICE, "192.0.2.3")  # ... and then the ceiling refuses every address
+        assert refused.value.reason == "account"
+        fail("user:2", "192.0.2.1")
+        fail("user:2", "192.0.2.1")  # the IP's 5th failure (3 + 2): the success was refunded, not counted
         with pytest.raises(TooManyRequests) as refused:
-            throttling.guard_password("bob@example.com", "192.0.2.1")
+            throttling.guard_password("user:3", "192.0.2.1")
         assert refused.value.reason == "ip"
+
+    def test_the_pair_limit_leaves_other_addresses_their_own(self, throttle_cache, clock):
+        for _ in range(3):
+            fail(ALICE, "192.0.2.1")
+        with pytest.raises(TooManyRequests) as refused:
+            throttling.guard_password(ALICE, "192.0.2.1")
+        assert refused.value.reason == "account_ip"
+        throttling.guard_password(ALICE, "192.0.2.2").succeeded()  # the account (3 of 4) still has room
 
     def test_refund_takes_the_charge_back(self, throttle_cache, clock):
         for _ in range(2):
             fail()
-        throttling.guard_password("alice@example.com", "192.0.2.1").refund()
+        throttling.guard_password(ALICE, "192.0.2.1").refund()
         fail()  # the third failure, not the fourth
         with pytest.raises(TooManyRequests):
-            throttling.guard_password("alice@example.com", "192.0.2.1")
+            throttling.guard_password(ALICE, "192.0.2.1")
 
     def test_counters_live_in_the_configured_cache(self, throttle_cache, clock):
         fail()
-        c = throttling.counter("username", "alice@example.com", "THROTTLE_USERNAME")
+        c = throttling.counter("account", ALICE, "THROTTLE_ACCOUNT")
         assert throttle_cache.get(c.keys(int(clock()))[0]) == 1
         assert caches["default"].get(c.keys(int(clock()))[0]) is None
 
@@ -185,16 +246,26 @@ class TestCharging:
             fail()
 
 
+RACES = {
+    # name: (account of thread n, address of thread n, the limit that binds)
+    "one account, one address": (lambda n: ALICE, lambda n: "192.0.2.1", 3),  # THROTTLE_USERNAME
+    "one account, 30 addresses": (lambda n: ALICE, lambda n: f"192.0.2.{n}", 4),  # THROTTLE_ACCOUNT
+    "30 accounts, one address": (lambda n: f"user:{n}", lambda n: "192.0.2.1", 5),  # THROTTLE_IP
+}
+
+
 @pytest.mark.usefixtures("limits")
-def test_concurrent_attempts_are_admitted_exactly_up_to_the_limit(throttle_cache, clock):
-    """30 threads race for one username with room for 3: the atomic incr admits exactly 3."""
+@pytest.mark.parametrize("race", list(RACES))
+def test_concurrent_attempts_are_admitted_exactly_up_to_the_limit(throttle_cache, clock, race):
+    """30 threads race for one counter with room for 3, 4 or 5: the atomic incr admits exactly that many."""
+    account_of, address_of, limit = RACES[race]
     threads, barrier = 30, threading.Barrier(30)
     admitted, refused, errors = [], [], []
 
     def attempt(n: int) -> None:
         try:
             barrier.wait()
-            guard = throttling.guard_password("alice@example.com", f"192.0.2.{n}")
+            guard = throttling.guard_password(account_of(n), address_of(n))
             admitted.append(guard)
         except TooManyRequests:
             refused.append(n)
@@ -209,8 +280,8 @@ def test_concurrent_attempts_are_admitted_exactly_up_to_the_limit(throttle_cache
     for worker in workers:
         worker.join(timeout=30)
     assert errors == []
-    assert len(admitted) == 3
-    assert len(refused) == threads - 3
+    assert len(admitted) == limit
+    assert len(refused) == threads - limit
 
 
 @pytest.mark.usefixtures("limits")
@@ -218,7 +289,7 @@ def test_redis_counts_with_incr_and_expires_keys(redis_throttle_cache, clock):
     """On Redis a counter is a plain integer (INCR-able) with a TTL, so it never outlives its use."""
     fail()
     fail()
-    c = throttling.counter("username", "alice@example.com", "THROTTLE_USERNAME")
+    c = throttling.counter("account", ALICE, "THROTTLE_ACCOUNT")
     key = redis_throttle_cache.make_and_validate_key(c.keys(int(clock()))[0])
     client = redis_throttle_cache._cache.get_client(key)
     assert client.get(key) == b"2"
@@ -228,13 +299,13 @@ def test_redis_counts_with_incr_and_expires_keys(redis_throttle_cache, clock):
 class TestCacheFailure:
     def test_closed_by_default_refuses_with_503(self, dead_throttle_cache, clock):
         with pytest.raises(TemporarilyUnavailable) as refused:
-            throttling.guard_password("alice@example.com", "192.0.2.1")
+            throttling.guard_password(ALICE, "192.0.2.1")
         assert refused.value.status_code == 503
         assert "Retry-After" in refused.value.headers
 
     def test_open_lets_the_attempt_through(self, dead_throttle_cache, clock, settings):
         settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_CACHE_FAILURE": "open"}
-        guard = throttling.guard_password("alice@example.com", "192.0.2.1")
+        guard = throttling.guard_password(ALICE, "192.0.2.1")
         guard.failed()
         guard.succeeded()  # settling against a dead cache does not raise either
 
