@@ -9,4 +9,4 @@ class FlexAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import audit, checks, receivers  # noqa: F401  (registration side effects)
+        from . import abuse_checks, audit, checks, receivers  # noqa: F401  (registration side effects)

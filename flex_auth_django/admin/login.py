@@ -12,8 +12,6 @@ already has a login form of its own); a custom AdminSite sets
 
 from __future__ import annotations
 
-import math
-
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -48,10 +46,10 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         return self.cleaned_data
 
     def throttled_error(self, retry_after: int) -> ValidationError:
-        minutes = max(1, math.ceil(retry_after / 60))
+        minutes = max(1, round(retry_after / 60))
         message = ngettext(
-            "Too many failed sign-in attempts. Please try again in %(minutes)d minute.",
-            "Too many failed sign-in attempts. Please try again in %(minutes)d minutes.",
+            "Too many failed sign-in attempts. Please try again in about %(minutes)d minute.",
+            "Too many failed sign-in attempts. Please try again in about %(minutes)d minutes.",
             minutes,
         )
         return ValidationError(message, code="throttled", params={"minutes": minutes})

@@ -214,3 +214,25 @@ class TestDotWiring:
         apps = [a for a in settings.INSTALLED_APPS if a != "oauth2_provider"]
         settings.INSTALLED_APPS = [*apps, "oauth2_provider"]
         assert "flex_auth.E003" in ids(check_dot_wiring(None))
+
+
+class TestAbuseChecks:
+    def test_defaults_raise_nothing(self):
+        from flex_auth_django.abuse_checks import check_account_ceiling, check_admin_login_throttled
+
+        assert check_account_ceiling(None) == [] and check_admin_login_throttled(None) == []
+
+    def test_an_account_ceiling_near_the_pair_limit_warns(self, flex):
+        from flex_auth_django.abuse_checks import check_account_ceiling
+
+        flex(THROTTLE_USERNAME=(10, 900), THROTTLE_ACCOUNT=(15, 900))
+        assert ids(check_account_ceiling(None)) == ["flex_auth.W020"]
+
+    def test_an_unthrottled_admin_login_form_warns(self, monkeypatch):
+        from django.contrib import admin
+        from django.contrib.admin.forms import AdminAuthenticationForm
+
+        from flex_auth_django.abuse_checks import check_admin_login_throttled
+
+        monkeypatch.setattr(admin.site, "login_form", AdminAuthenticationForm)
+        assert ids(check_admin_login_throttled(None)) == ["flex_auth.W021"]
