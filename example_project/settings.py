@@ -139,9 +139,10 @@ FLEX_AUTH = {
     # "NUM_PROXIES": None,
     # "THROTTLE_ENABLED": True,
     # "THROTTLE_CACHE": "default",
-    # "THROTTLE_USERNAME": (10, 900),
+    # "THROTTLE_USERNAME": (10, 900),  # per (account, client IP)
+    # "THROTTLE_ACCOUNT": (100, 900),  # per account, from all IPs
     # "THROTTLE_IP": (50, 900),
-    # "THROTTLE_CLIENT_SECRET": (20, 900),
+    # "THROTTLE_CLIENT_SECRET": (100, 900),  # per client IP, never per client ID
     # "THROTTLE_CACHE_FAILURE": "closed",
     # "UNAVAILABLE_RETRY_AFTER": 5,
 }
