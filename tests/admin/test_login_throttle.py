@@ -108,3 +108,15 @@ def test_non_staff_with_the_right_password_are_still_refused(client, pbkdf2_iter
     user = UserFactory()
     response = sign_in(client, user.email, PASSWORD)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_unknown_users_cost_the_admin_form_the_same_hash(client, staff, pbkdf2_iterations):
+    work = {}
+    for name, (username, password) in {
+        "wrong password": (staff.email, "wrong"),
+        "unknown user": ("nobody@example.com", "wrong"),
+    }.items():
+        pbkdf2_iterations.clear()
+        assert not signed_in(sign_in(client, username, password))
+        work[name] = sum(pbkdf2_iterations)
+    assert work["wrong password"] == work["unknown user"] == hashers.PBKDF2PasswordHasher.iterations
