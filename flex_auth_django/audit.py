@@ -1,6 +1,6 @@
 """Default signal receivers: one structured record per token event on `flex_auth_django.security`.
 
-Events: issued, refreshed, exchanged, revoked, refused, throttled, refresh_reuse_detected.
+Events: issued, refreshed, exchanged, revoked, refused, throttled, refresh_reuse_detected, identity_linked.
 Every record has the same fields (`record.flex_auth`, a dict, for JSON formatters; the
 message repeats them as key=value text): event, application_id, client_id, kind,
 user_id, ip, plus a few per event. Ids, kinds and addresses only: never a secret,
@@ -57,10 +57,11 @@ def _client_id(value: str | None) -> str | None:
 def _grant_type(name: str | None) -> str | None:
     """A registered grant type name, or "(other)": client text is never logged as is."""
     from .grants import get_registry
+    from .grants.idp_login import IDP_LOGIN
 
     if name is None:
         return None
-    return name if get_registry().get(name) is not None else "(other)"
+    return name if name == IDP_LOGIN or get_registry().get(name) is not None else "(other)"
 
 
 @receiver(signals.token_issued, dispatch_uid="flex_audit_issued")
@@ -120,3 +121,8 @@ def _throttled(sender, scope, ip, **kwargs) -> None:
         scope=scope,
         username_tag=username_tag(kwargs.get("username")),
     )
+
+
+@receiver(signals.identity_linked, dispatch_uid="flex_audit_identity_linked")
+def _identity_linked(sender, provider, user, how, **kwargs) -> None:
+    emit("identity_linked", user_id=getattr(user, "pk", None), idp_id=provider.idp_id, how=how)

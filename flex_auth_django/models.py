@@ -214,3 +214,20 @@ class Session(RefreshToken):
         # Ids only: this lands in the admin history (LogEntry.object_repr).
         who = f"user #{self.user_id}" if self.user_id is not None else self.get_kind_display().lower()
         return f"Session #{self.pk} ({who})"
+
+
+# Identity-provider login's models live with the rest of that feature (flex_auth_django/idp).
+from .idp.models import IdentityLink, IdentityProvider, IdpKind, VerifiedEmail  # noqa: E402
+
+__all__ = [
+    "AccessToken",
+    "ApiType",
+    "Application",
+    "IdentityLink",
+    "IdentityProvider",
+    "IdpKind",
+    "RefreshToken",
+    "Session",
+    "TokenKind",
+    "VerifiedEmail",
+]

@@ -98,6 +98,19 @@ def _issuer(value: Any) -> str:
     return value.rstrip("/")
 
 
+def _url(value: Any) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.fragment:
+        raise ValueError(value)
+    return value.rstrip("/")
+
+
+def _dotted_or_callable(value: Any) -> Any:
+    if value is None or callable(value) or (isinstance(value, str) and "." in value):
+        return value
+    raise ValueError(value)
+
+
 LIMIT = Shape("(failures, window seconds), both whole numbers >= 1", _limit, "flex_auth.E010")
 BOOLEAN = Shape("True or False", _of_type(bool))
 
@@ -164,6 +177,35 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     "THROTTLE_CACHE_FAILURE": ("closed", one_of("closed", "open", check_id="flex_auth.E006")),
     # Seconds a Retry-After header suggests on 503 temporarily_unavailable.
     "UNAVAILABLE_RETRY_AFTER": (5, integer(1)),
+    # Identity-provider login (spec: Identity-provider login). Failed logins per IdP account
+    # (IdP id + the token's subject), counted before the token is verified; per client IP
+    # they count against THROTTLE_IP together with password failures.
+    "THROTTLE_IDP_ACCOUNT": ((10, 15 * 60), LIMIT),
+    # Seconds an outbound call to a provider (discovery, JWKS, Graph) may take.
+    "IDP_FETCH_TIMEOUT": (3, integer(1)),
+    # An ID token older than this (its `iat`, seconds) is refused; clocks may differ by the leeway.
+    "IDP_TOKEN_MAX_AGE": (600, integer(1)),
+    "IDP_CLOCK_LEEWAY": (60, integer(0)),
+    # Where discovery documents and JWKS are shared between processes (a cache alias).
+    "IDP_CACHE": ("default", Shape("a cache alias (a string)", _of_type(str))),
+    # Google's ID tokens: the issuers Google signs with and its keys (tests point them at a local provider).
+    "IDP_GOOGLE_ISSUERS": (
+        ["https://accounts.google.com", "accounts.google.com"],
+        Shape("a list of issuer strings", _strings),
+    ),
+    "IDP_GOOGLE_JWKS_URI": ("https://www.googleapis.com/oauth2/v3/certs", Shape("an http(s) URL", _url)),
+    # Facebook: Graph API's base URL (token debugging and /me), and whether the email Graph
+    # returns counts as verified (Graph returns only a confirmed primary address).
+    "IDP_FACEBOOK_GRAPH_URL": ("https://graph.facebook.com", Shape("an http(s) URL", _url)),
+    "IDP_FACEBOOK_EMAILS_VERIFIED": (True, BOOLEAN),
+    # Dotted path to a callable(user) -> bool: is this user's email address verified?
+    # None: django-allauth's EmailAddress.verified when allauth is installed, else
+    # flex_auth_django's VerifiedEmail rows (marked in the admin). Only verified users are
+    # ever linked to an IdP account by email.
+    "VERIFIED_EMAIL_CHECK": (
+        None,
+        Shape("None, a dotted path or a callable", _dotted_or_callable, "flex_auth.E013"),
+    ),
 }
 
 DEFAULTS: dict[str, Any] = {name: default for name, (default, _) in SETTINGS.items()}

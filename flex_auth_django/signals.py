@@ -8,6 +8,9 @@ auth_failed(reason, error, status, endpoint, client_id, username, grant_type, ip
     sent once per refused request by the token, revoke and introspect views; client_id,
     username and grant_type are what the client claimed (username for receivers to mask,
     never to log raw); reason says why, e.g. "unknown_client", "client_secret", "password"
+identity_linked(provider, user, how)
+    an identity-provider account was linked to a user; how is "email" (a verified-email
+    match at login) or "signup" (current_user/create_with_idp)
 throttled(scope, endpoint, client_id, username, grant_type, ip)
     sent instead of auth_failed when a request is refused with 429; scope is "username",
     "ip" or "client"
@@ -21,3 +24,4 @@ refresh_reuse_detected = Signal()
 token_revoked = Signal()
 auth_failed = Signal()
 throttled = Signal()
+identity_linked = Signal()

@@ -11,7 +11,7 @@ from django.core.cache import caches
 from flex_auth_django.settings import flex_settings
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
 
-pytest_plugins = ["tests.cache_fixtures", "tests.hypothesis_profiles"]
+pytest_plugins = ["tests.cache_fixtures", "tests.hypothesis_profiles", "tests.idp_fixtures"]
 
 TOKEN_URL = "/oauth/token"
 SDK_TOKEN_URL = "/v1/auth/token"

@@ -13,7 +13,7 @@ where they are read; neither is re-exported here, so patching `throttling.clock`
 `throttling.store` fails loudly instead of silently changing nothing.
 """
 
-from .guards import Guard, charge, check, guard_client_secret, guard_password
+from .guards import Guard, charge, check, guard_client_secret, guard_idp, guard_password
 from .windows import KEY_PREFIX, Counter, counter, digest, normalise, normalise_ip
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "counter",
     "digest",
     "guard_client_secret",
+    "guard_idp",
     "guard_password",
     "normalise",
     "normalise_ip",

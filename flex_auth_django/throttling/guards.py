@@ -199,3 +199,18 @@ def guard_password(account: str, ip: str | None) -> Guard:
     by_account = counter("account", account, "THROTTLE_ACCOUNT")
     by_ip = counter("ip", ip, "THROTTLE_IP")
     return charge(by_pair, by_account, by_ip, reset_on_success=(by_pair,))
+
+
+def guard_idp(account: str, ip: str | None) -> Guard:
+    """Charge the (IdP account, IP), IdP-account and IP counters before an IdP token is verified.
+
+    Charged up front like passwords: verifying can cost an outbound call to the provider.
+    `account` is the account the token *claims* (login.account_key), which anyone can
+    forge, so the policy is the password one: a low limit per (account, IP), the
+    account-wide THROTTLE_ACCOUNT ceiling far above it (forged tokens from one address
+    cannot lock the real user out), and the IP counter shared with password failures.
+    """
+    by_pair = counter("idp_account_ip", f"{account}\x00{normalise_ip(ip or '')}", "THROTTLE_IDP_ACCOUNT")
+    by_account = counter("idp_account", account, "THROTTLE_ACCOUNT")
+    by_ip = counter("ip", ip, "THROTTLE_IP")
+    return charge(by_pair, by_account, by_ip, reset_on_success=(by_pair,))

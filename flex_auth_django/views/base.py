@@ -36,6 +36,8 @@ class EndpointView(View):
     allowed_methods: tuple[str, ...] = ("POST",)
     # Token, revoke and introspect announce each refused request (signals, audit log).
     announces_refusals = False
+    # The grant an endpoint without a grant_type parameter stands for (auth_with_idp), for signals.
+    implied_grant_type: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -75,7 +77,7 @@ class EndpointView(View):
     def announce_refusal(self, request: HttpRequest, error: OAuthError) -> None:
         """One signal per refused request: `throttled` for 429, `auth_failed` for the rest."""
         params = parsed(request)
-        grant_type = params.get("grant_type")
+        grant_type = params.get("grant_type") or self.implied_grant_type
         context = {
             "endpoint": self.endpoint_name,
             "client_id": client_auth.claimed_client_id(authorization.header(request.META), params),

@@ -1,0 +1,25 @@
+"""POST auth_with_idp: what `sdk.loginWithIdp()` calls. view -> TokenRequest -> IdpLoginGrant -> Issued -> response."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from ..grants.idp_login import IDP_LOGIN, IdpLoginGrant
+from ..http import json_response
+from ..token_request import TokenRequest
+from .base import EndpointView
+
+_grant = IdpLoginGrant()
+
+
+class AuthWithIdpView(EndpointView):
+    announces_refusals = True
+    implied_grant_type = IDP_LOGIN
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        issued = _grant.handle(TokenRequest.from_http(request, self.form(request)))
+        return json_response(issued.as_response())
+
+    @property
+    def endpoint_name(self) -> str:
+        return IDP_LOGIN
