@@ -6,7 +6,7 @@ Rules (spec: JWKS cache), and the outages they avoid:
   keep a key for ever.
 - A forced refetch (an unknown `kid`) happens at most once per REFETCH_COOLDOWN per URL,
   across processes (a cache.add), so tokens with made-up kids cannot make us hammer the
-  provider; a fetch of any kind starts the cooldown.
+  provider, while a key rotated just after a routine fetch is still picked up at once.
 - When a fetch fails, the document already held keeps working (stale-if-error; unlike
   PyJWT's PyJWKClient, which drops its keys, pyjwt issue #1162) and the next attempt waits
   for the cooldown. Only with nothing held is the provider reported unreachable.
@@ -72,7 +72,7 @@ class Document:
 class DocumentCache:
     def __init__(self) -> None:
         self._documents: dict[str, Document] = {}
-        self._attempts: dict[str, float] = {}  # url -> when this process last tried to fetch it
+        self._forced: dict[str, float] = {}  # url -> when this process last refetched it for an unknown kid
         self._failed: dict[str, float] = {}  # url -> when its last fetch failed
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -81,7 +81,7 @@ class DocumentCache:
     def clear(self) -> None:
         with self._guard:
             self._documents.clear()
-            self._attempts.clear()
+            self._forced.clear()
             self._failed.clear()
             self.fetches = 0
 
@@ -99,16 +99,14 @@ class DocumentCache:
             held = self._documents[url] = shared
             if held.fresh(now) and not refresh:
                 return held
-            if refresh and now - held.fetched < REFETCH_COOLDOWN:
-                return held  # another process just refetched it
-        if held is not None and not self._may_fetch(url, now):
+        if held is not None and not self._may_fetch(url, now, forced=refresh):
             return held
         failed = self._failed.get(url)
         if held is None and failed is not None and now - failed < FAILURE_BACKOFF:
             raise ProviderUnreachable("failed moments ago")
         with self._lock(url):
             current = self._documents.get(url)
-            if current is not None and current is not held and current.fetched > (held.fetched if held else 0):
+            if current is not None and held is not None and current.fetched > held.fetched:
                 return current  # fetched by another thread while this one waited
             try:
                 document = self._fetch(url)
@@ -128,9 +126,19 @@ class DocumentCache:
         with self._guard:
             return self._locks.setdefault(url, threading.Lock())
 
-    def _may_fetch(self, url: str, now: float) -> bool:
-        """At most one fetch per REFETCH_COOLDOWN per URL, in this process and (through the cache) in all."""
-        last = self._attempts.get(url)
+    def _may_fetch(self, url: str, now: float, *, forced: bool) -> bool:
+        """Whether to refetch a document already held (expired, or `forced` by an unknown kid).
+
+        After a failed fetch, the stale copy is served for REFETCH_COOLDOWN before trying
+        again. A forced refetch happens at most once per REFETCH_COOLDOWN per URL, in this
+        process and (through the cache) in all.
+        """
+        failed = self._failed.get(url)
+        if failed is not None and now - failed < REFETCH_COOLDOWN:
+            return False
+        if not forced:
+            return True
+        last = self._forced.get(url)
         if last is not None and now - last < REFETCH_COOLDOWN:
             return False
         try:
@@ -143,11 +151,10 @@ class DocumentCache:
                 cache.set(key, now, timeout=REFETCH_COOLDOWN)
         except Exception as exc:  # noqa: BLE001 - any cache backend error; the process-local cooldown still holds
             logger.warning("event=idp_cache_unavailable error=%s", type(exc).__name__)
-        self._attempts[url] = now
+        self._forced[url] = now
         return True
 
     def _fetch(self, url: str) -> Document:
-        self._attempts[url] = clock()
         self.fetches += 1
         answer = get_json(url)
         if answer.status != 200 or not isinstance(answer.body, dict):
