@@ -12,10 +12,11 @@ from oauth2_provider.models import get_grant_model, get_id_token_model
 
 from ..models import AccessToken, Application, RefreshToken, Session
 from .applications import ApplicationAdmin
+from .identity_providers import IdentityProviderAdmin, extend_user_admin
 from .login import ThrottledAdminAuthenticationForm
 from .sessions import SessionAdmin
 
-__all__ = ["ApplicationAdmin", "SessionAdmin", "ThrottledAdminAuthenticationForm"]
+__all__ = ["ApplicationAdmin", "IdentityProviderAdmin", "SessionAdmin", "ThrottledAdminAuthenticationForm"]
 
 # DOT's admin.py registers the swapped models with its own admin classes, whose fields
 # (redirect URIs, plain-text tokens) do not exist here; take those registrations back.
@@ -30,3 +31,7 @@ admin.site.register(Session, SessionAdmin)
 # that set a login form of its own keeps it (and the README says how to throttle it).
 if admin.site.login_form is None:
     admin.site.login_form = ThrottledAdminAuthenticationForm
+
+# The site's UserAdmin (registered by django.contrib.auth, listed before us) gains the
+# linked-identities and verified-email inlines.
+extend_user_admin(admin.site)
