@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .applications import create_application, regenerate_secret
+from .idp.verified_email import mark_verified
 from .models import ApiType, Application
 
 DEMO_MARKETPLACE = "Demo Marketplace app"
@@ -54,7 +55,9 @@ def ensure_demo() -> dict[str, dict[str, str]]:
     with transaction.atomic():
         marketplace, marketplace_secret = _ensure_app(DEMO_MARKETPLACE, ApiType.MARKETPLACE)
         integration, integration_secret = _ensure_app(DEMO_INTEGRATION, ApiType.INTEGRATION)
-        _ensure_user(DEMO_EMAIL, DEMO_PASSWORD)
+        # Verified, so that signing in with an identity provider account of the same
+        # (verified) email links to the demo user.
+        mark_verified(_ensure_user(DEMO_EMAIL, DEMO_PASSWORD))
     return {
         "marketplace": {"client_id": str(marketplace.client_id), "client_secret": marketplace_secret},
         "integration": {"client_id": str(integration.client_id), "client_secret": integration_secret},

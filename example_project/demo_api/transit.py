@@ -76,3 +76,108 @@ def dumps(value: dict[str, Any], *, verbose: bool = False) -> str:
     if not isinstance(value, dict):
         raise TypeError("The top level must be a map")  # scalars would need the quote tag
     return json.dumps(_encode(value, verbose), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+# -- reading: what the SDKs send as request bodies (`Content-Type: application/transit+json`) --
+_CACHE_DIGITS = 44
+_CACHE_BASE = 48
+
+
+class TransitError(ValueError):
+    """The body is not Transit JSON this reader understands."""
+
+
+def _cache_code(index: int) -> str:
+    high, low = divmod(index, _CACHE_DIGITS)
+    return "^" + (chr(high + _CACHE_BASE) if high else "") + chr(low + _CACHE_BASE)
+
+
+class _Reader:
+    """Transit JSON (cached or verbose) to Python: keywords and symbols become plain strings,
+    UUIDs strings, instants datetimes; tags this demo does not know are refused."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Any] = {}
+
+    def _remember(self, raw: str, value: Any, as_key: bool) -> None:
+        # Transit caches map keys and keywords/symbols/tags longer than 3 characters.
+        if len(raw) > 3 and (as_key or raw[:2] in ("~:", "~$", "~#")):
+            self.cache[_cache_code(len(self.cache))] = value
+
+    def string(self, raw: str, as_key: bool = False) -> Any:
+        if raw.startswith("^") and raw != "^ ":
+            if raw not in self.cache:
+                raise TransitError("unknown cache reference")
+            return self.cache[raw]
+        value = self._scalar(raw)
+        self._remember(raw, value, as_key)
+        return value
+
+    def _scalar(self, raw: str) -> Any:
+        if not raw.startswith("~") or len(raw) < 2:
+            return raw
+        tag, rest = raw[1], raw[2:]
+        if tag in "~^`":
+            return raw[1:]
+        if tag in ":$":
+            return rest
+        if tag == "_":
+            return None
+        if tag == "?":
+            return rest == "t"
+        if tag in "in":
+            return int(rest)
+        if tag in "df":
+            return float(rest) if tag == "d" else Decimal(rest)
+        if tag == "u":
+            return str(uuid.UUID(rest))
+        if tag == "m":
+            return datetime.fromtimestamp(int(rest) / 1000, tz=UTC)
+        if tag == "t":
+            return datetime.fromisoformat(rest.replace("Z", "+00:00"))
+        if tag == "#":
+            return raw  # a tag name, read by `value()` from its array
+        raise TransitError(f"unsupported Transit tag ~{tag}")
+
+    def value(self, node: Any, as_key: bool = False) -> Any:
+        if isinstance(node, str):
+            return self.string(node, as_key)
+        if isinstance(node, dict):  # verbose maps
+            return {self.value(k, True): self.value(v) for k, v in node.items()}
+        if isinstance(node, list):
+            if node and node[0] == "^ ":
+                items = node[1:]
+                if len(items) % 2:
+                    raise TransitError("a map needs key/value pairs")
+                out = {}
+                for key, item in zip(items[::2], items[1::2], strict=True):
+                    out[self.value(key, True)] = self.value(item)
+                return out
+            if len(node) == 2 and isinstance(node[0], str):
+                head = self.string(node[0]) if node[0].startswith(("~#", "^")) else None
+                if isinstance(head, str) and head.startswith("~#"):
+                    return self._tagged(head[2:], node[1])
+            return [self.value(item) for item in node]
+        if node is None or isinstance(node, bool | int | float):
+            return node
+        raise TransitError("unexpected JSON value")
+
+    def _tagged(self, tag: str, body: Any) -> Any:
+        if tag == "'":
+            return self.value(body)
+        if tag in ("list", "set"):
+            return [self.value(item) for item in body] if isinstance(body, list) else []
+        if tag == "cmap" and isinstance(body, list) and len(body) % 2 == 0:
+            return {self.value(body[i], True): self.value(body[i + 1]) for i in range(0, len(body), 2)}
+        raise TransitError(f"unsupported Transit tag #{tag}")
+
+
+def loads(text: str | bytes) -> Any:
+    """The value of a Transit JSON text; raises TransitError (a ValueError) for anything else."""
+    try:
+        node = json.loads(text)
+        return _Reader().value(node)
+    except TransitError:
+        raise
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise TransitError(str(exc)) from None

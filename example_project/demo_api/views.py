@@ -3,6 +3,7 @@
     GET  /v1/api/marketplace/show              public-read  (sdk.marketplace.show())
     GET  /v1/api/current_user/show             user         (sdk.currentUser.show())
     POST /v1/api/demo/privileged               trusted:user (a token from sdk.exchangeToken())
+    POST /v1/api/current_user/create_with_idp  public-read  (sdk.currentUser.createWithIdp())
     GET  /v1/integration_api/marketplace/show  integ        (integrationSdk.marketplace.show())
 
 Bodies follow Sharetribe's `{"data": {"id", "type", "attributes"}}`; JSON by default,
@@ -15,13 +16,17 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flex_auth_django.authentication import FlexTokenAuthentication
+from flex_auth_django.idp.verified_email import is_verified
+from flex_auth_django.idp.views import CreateUserWithIdpView
 from flex_auth_django.permissions import RequireIntegration, RequirePublicRead, RequireTrustedUser, RequireUser
 
+from .parsers import TransitParser
 from .renderers import TransitRenderer
 from .transit import Keyword
 
@@ -48,7 +53,7 @@ def current_user(user) -> dict:
             "type": Keyword("currentUser"),
             "attributes": {
                 "email": email,
-                "emailVerified": False,
+                "emailVerified": is_verified(user),
                 "banned": False,
                 "deleted": False,
                 "createdAt": getattr(user, "date_joined", None),
@@ -110,3 +115,14 @@ class IntegrationMarketplaceShow(SdkAPIView):
 
     def get(self, request):
         return Response(marketplace())
+
+
+class CurrentUserCreateWithIdp(CreateUserWithIdpView):
+    """sdk.currentUser.createWithIdp(): the app's sign-up view, answering in the demo's shapes."""
+
+    authentication_classes = SdkAPIView.authentication_classes
+    renderer_classes = SdkAPIView.renderer_classes
+    parser_classes = [TransitParser, JSONParser, FormParser]
+
+    def render_user(self, user) -> dict:
+        return current_user(user)

@@ -120,3 +120,12 @@ def _assert_demo_works(token_endpoint, data):
         }
     )
     assert response.status_code == 200
+
+
+def test_demo_marks_the_demo_users_email_verified_for_idp_login():
+    from django.contrib.auth import get_user_model
+
+    from flex_auth_django.idp.verified_email import is_verified
+
+    data = json.loads(run("flex_demo", "--json"))
+    assert is_verified(get_user_model().objects.get(email=data["user"]["email"]))

@@ -1,0 +1,101 @@
+"""The sign-up counterpart of auth_with_idp: a verified IdP token becomes a new, linked user.
+
+The web template calls `current_user/create_with_idp` after `auth_with_idp` refused a
+token (no account yet), then `auth_with_idp` again with the same token: nothing here
+consumes the token, so that pair works. The new user's email counts as verified only
+when it is the address the token itself says is verified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from .identity import TokenRejected
+from .login import find_provider, verify
+from .matching import burn, link, linked_user
+from .verified_email import mark_verified
+
+
+class SignupRefused(Exception):
+    """A refusal the sign-up endpoint reports as a JSON:API error (status, code, title)."""
+
+    status = 400
+    code = "bad-request"
+    title = "The user could not be created."
+
+
+class EmailTaken(SignupRefused):
+    status = 409
+    code = "email-taken"
+    title = "The email address is already in use."
+
+
+class AlreadyLinked(SignupRefused):
+    status = 409
+    code = "conflict"
+    title = "This identity provider account already belongs to a user; sign in with it instead."
+
+
+class InvalidEmail(SignupRefused):
+    code = "validation-invalid-value"
+    title = "A valid email address is needed (the token has none; send email)."
+
+
+def _email_taken(email: str) -> bool:
+    User = get_user_model()
+    return User._default_manager.filter(**{f"{User.get_email_field_name()}__iexact": email}).exists()
+
+
+def create_user_with_idp(
+    *,
+    idp_id: str,
+    idp_client_id: str,
+    idp_token: str,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> Any:
+    """The new user, linked to the token's IdP account.
+
+    Raises TokenRejected (bad token or provider), ProviderUnreachable (no verdict),
+    EmailTaken, AlreadyLinked or InvalidEmail.
+    """
+    provider = find_provider(idp_id, idp_client_id)
+    if provider is None:
+        burn()
+        raise TokenRejected("unknown_idp")
+    identity = verify(provider, idp_token)
+    if linked_user(provider, identity.subject) is not None:
+        raise AlreadyLinked()
+    address = (email or identity.email or "").strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise InvalidEmail() from None
+    User = get_user_model()
+    fields: dict[str, Any] = {User.get_email_field_name(): address}
+    if User.USERNAME_FIELD != User.get_email_field_name():
+        fields[User.USERNAME_FIELD] = address
+    for name, value in (
+        ("first_name", first_name or identity.first_name),
+        ("last_name", last_name or identity.last_name),
+    ):
+        if value and any(f.name == name for f in User._meta.get_fields()):
+            fields[name] = value[:150]
+    try:
+        with transaction.atomic():
+            if _email_taken(address):
+                raise EmailTaken()
+            user = User._default_manager.create_user(password=None, **fields)  # no usable password
+            if not link(provider, identity.subject, user, how="signup"):
+                raise AlreadyLinked()  # linked concurrently: the user just created is rolled back
+            if identity.email_verified and identity.email and identity.email.lower() == address.lower():
+                mark_verified(user)
+    except IntegrityError:
+        raise EmailTaken() from None  # a concurrent sign-up (or a username) took it
+    return user

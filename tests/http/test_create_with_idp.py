@@ -1,0 +1,169 @@
+"""current_user/create_with_idp (sdk.currentUser.createWithIdp()) and the sign-up-then-login pair."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flex_auth_django.idp.verified_email import is_verified
+from flex_auth_django.models import IdentityLink
+from tests.conftest import Endpoint
+from tests.factories import ApplicationFactory, UserFactory
+from tests.idp_fixtures import IDP_URL, idp_params
+
+pytestmark = pytest.mark.django_db
+
+CREATE_URL = "/v1/api/current_user/create_with_idp"
+
+
+@pytest.fixture
+def app(db):
+    return ApplicationFactory()
+
+
+@pytest.fixture
+def anonymous_token(client, app):
+    response = Endpoint(client, "/v1/auth/token").post(
+        {"client_id": str(app.client_id), "grant_type": "client_credentials"}
+    )
+    return response.json()["access_token"]
+
+
+@pytest.fixture
+def create(client, anonymous_token, oidc_idp):
+    def post(token, *, bearer=anonymous_token, **fields):
+        body = {"idpId": oidc_idp.idp_id, "idpClientId": oidc_idp.client_id, "idpToken": token, **fields}
+        body = {k: v for k, v in body.items() if v is not None}
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer}"} if bearer else {}
+        return client.post(CREATE_URL, json.dumps(body), content_type="application/json", **headers)
+
+    return post
+
+
+def test_sign_up_then_login_with_the_same_token(client, app, create, oidc_idp, local_idp):
+    token = local_idp.mint(sub="new-acct", email="New.Person@example.com", given_name="New", family_name="Person")
+    login = Endpoint(client, IDP_URL)
+    assert (
+        login.post(idp_params(app, oidc_idp, token)).status_code == 401
+    )  # no account yet: the template offers sign-up
+    response = create(token)
+    assert response.status_code == 200, response.content
+    attributes = response.json()["data"]["attributes"]
+    assert attributes["email"] == "New.Person@example.com" and attributes["emailVerified"] is True
+    assert attributes["profile"]["firstName"] == "New" and attributes["profile"]["lastName"] == "Person"
+    link = IdentityLink.objects.get()
+    assert link.subject == "new-acct" and not link.user.has_usable_password()
+    again = login.post(idp_params(app, oidc_idp, token))
+    assert again.status_code == 200, again.content
+    assert again.json()["scope"] == "user" and again.json()["refresh_token"]
+
+
+def test_an_email_in_use_is_409_email_taken(create, local_idp):
+    UserFactory(email="taken@example.com")
+    response = create(local_idp.mint(email="TAKEN@example.com"))
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "email-taken" and response.json()["errors"][0]["status"] == 409
+    assert not IdentityLink.objects.exists()
+
+
+def test_an_account_already_linked_is_409_conflict(create, local_idp):
+    assert create(local_idp.mint(sub="dup", email="first@example.com")).status_code == 200
+    response = create(local_idp.mint(sub="dup", email="second@example.com"))
+    assert response.status_code == 409 and response.json()["errors"][0]["code"] == "conflict"
+
+
+def test_another_address_than_the_tokens_is_not_marked_verified(create, local_idp):
+    response = create(local_idp.mint(sub="x", email="token@example.com"), email="typed@example.com")
+    assert response.status_code == 200
+    user = IdentityLink.objects.get().user
+    assert user.email == "typed@example.com" and not is_verified(user)
+
+
+def test_an_unverified_token_email_is_not_marked_verified(create, local_idp):
+    assert create(local_idp.mint(sub="y", email="u@example.com", email_verified=False)).status_code == 200
+    assert not is_verified(IdentityLink.objects.get().user)
+
+
+@pytest.mark.parametrize("kind", ["bad-signature", "wrong-aud", "garbage", "unknown-idp"])
+def test_tokens_that_are_not_accepted_are_401_and_create_nobody(create, local_idp, kind):
+    from tests.idp_provider import new_key
+
+    tokens = {
+        "bad-signature": local_idp.mint(key=new_key()),
+        "wrong-aud": local_idp.mint(aud="other"),
+        "garbage": "not.a.token",
+        "unknown-idp": local_idp.mint(),
+    }
+    extra = {"idpId": "nope"} if kind == "unknown-idp" else {}
+    response = create(tokens[kind], **extra)
+    assert response.status_code == 401 and response.json()["errors"][0]["code"] == "idp-token-invalid"
+    assert not IdentityLink.objects.exists()
+
+
+def test_no_email_anywhere_is_400(create, local_idp):
+    response = create(local_idp.mint(email=None))
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "validation-invalid-value"
+
+
+@pytest.mark.parametrize("missing", ["idpId", "idpClientId", "idpToken"])
+def test_missing_fields_are_400(create, local_idp, missing):
+    response = create(local_idp.mint(), **{missing: None}) if missing != "idpToken" else create(None)
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "validation-missing-key"
+
+
+def test_non_string_fields_are_400(client, anonymous_token, oidc_idp):
+    body = {"idpId": ["x"], "idpClientId": oidc_idp.client_id, "idpToken": {"a": 1}}
+    response = client.post(
+        CREATE_URL, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {anonymous_token}"
+    )
+    assert response.status_code == 400
+
+
+def test_a_marketplace_token_is_needed(create, client, local_idp):
+    assert create(local_idp.mint(), bearer=None).status_code == 401
+    integration = ApplicationFactory(integration=True)
+    token = (
+        Endpoint(client, "/oauth/token")
+        .post(
+            {
+                "client_id": str(integration.client_id),
+                "client_secret": integration.secret,
+                "grant_type": "client_credentials",
+            }
+        )
+        .json()["access_token"]
+    )
+    assert create(local_idp.mint(), bearer=token).status_code == 403
+
+
+def test_the_provider_down_is_503(create, local_idp):
+    local_idp.outage = True
+    assert create(local_idp.mint(email="down@example.com")).status_code == 503
+
+
+def test_a_transit_body_as_the_sdk_sends_it(client, anonymous_token, oidc_idp, local_idp):
+    token = local_idp.mint(sub="tr", email="transit@example.com")
+    body = json.dumps(
+        ["^ ", "~:idpId", oidc_idp.idp_id, "~:idpClientId", oidc_idp.client_id, "~:idpToken", token,
+         "~:firstName", "Tran", "~:protectedData", ["^ ", "^0", "kept-in-cache"]]
+    )  # fmt: skip
+    response = client.post(
+        CREATE_URL,
+        body,
+        content_type="application/transit+json",
+        HTTP_ACCEPT="application/transit+json",
+        HTTP_AUTHORIZATION=f"Bearer {anonymous_token}",
+    )
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/transit+json")
+    assert "transit@example.com" in response.content.decode()
+    assert IdentityLink.objects.get().user.first_name == "Tran"
+
+
+def test_a_malformed_transit_body_is_400(client, anonymous_token):
+    for body in ('["^ ", "^9", "x"]', '["^ ", "~:a"]', "not json", '"~#weird"'):
+        response = client.post(
+            CREATE_URL, body, content_type="application/transit+json", HTTP_AUTHORIZATION=f"Bearer {anonymous_token}"
+        )
+        assert response.status_code == 400, (body, response.content)
