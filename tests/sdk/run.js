@@ -7,6 +7,8 @@
  *   FLEX_DEMO               the JSON printed by `manage.py flex_demo --json`
  *   FLEX_ACCESS_TOKEN_LIFETIME  the server's access-token lifetime in seconds (keep it short:
  *                           the script waits it out to see the SDKs refresh by themselves)
+ *   FLEX_IDP                JSON: {idp_id, idp_client_id, demo_token, new_token, new_email, taken_token}:
+ *                           ID tokens of a local OpenID Connect provider the site trusts
  *
  * Every request the SDKs make is recorded by a pass-through axios adapter, so each step can
  * check what went over the wire (e.g. 401, then grant_type=refresh_token, then 200).
@@ -32,6 +34,16 @@ if (!baseUrl || !demo || !(lifetime > 0)) {
   process.exit(2);
 }
 const { marketplace, integration, user } = demo;
+let idp = null;
+try {
+  idp = JSON.parse(process.env.FLEX_IDP || 'null');
+} catch (e) {
+  idp = null;
+}
+if (!idp) {
+  console.error('Set FLEX_IDP (the identity-provider login steps need it).');
+  process.exit(2);
+}
 
 // -- the wire recorder ---------------------------------------------------------------
 const wire = [];
@@ -134,7 +146,12 @@ async function main() {
   console.log(`# ${versions.join(', ')} against ${baseUrl}`);
   const { UUID } = sharetribeSdk.types;
   // The SDKs' default store in Node, passed explicitly so the steps can read the tokens.
-  const stores = { anon: sharetribeSdk.tokenStore.memoryStore(), user: sharetribeSdk.tokenStore.memoryStore() };
+  const stores = {
+    anon: sharetribeSdk.tokenStore.memoryStore(),
+    user: sharetribeSdk.tokenStore.memoryStore(),
+    idp: sharetribeSdk.tokenStore.memoryStore(),
+    signup: sharetribeSdk.tokenStore.memoryStore(),
+  };
   // A browser-like client (no secret) and a server-side one (with the secret, for exchangeToken).
   const anon = sharetribeSdk.createInstance({
     clientId: marketplace.client_id,
@@ -149,6 +166,17 @@ async function main() {
     tokenStore: stores.user,
     adapter: recordingAdapter,
   });
+  // loginWithIdp() needs the client secret (server side, as the web template runs it).
+  const withSecret = store =>
+    sharetribeSdk.createInstance({
+      clientId: marketplace.client_id,
+      clientSecret: marketplace.client_secret,
+      baseUrl,
+      tokenStore: store,
+      adapter: recordingAdapter,
+    });
+  const idpSdk = withSecret(stores.idp);
+  const signupSdk = withSecret(stores.signup);
   const integ = integrationSdk.createInstance({
     clientId: integration.client_id,
     clientSecret: integration.client_secret,
@@ -233,7 +261,81 @@ async function main() {
     ]);
   });
 
-  const before = { user: await stores.user.getToken(), anon: await stores.anon.getToken() };
+  await step('sdk.loginWithIdp() signs the demo user in with an ID token of the local provider', async start => {
+    const res = await idpSdk.loginWithIdp({
+      idpId: idp.idp_id,
+      idpClientId: idp.idp_client_id,
+      idpToken: idp.demo_token,
+    });
+    check(res.status === 200, `status ${res.status}`);
+    expectWire(start, ['POST /v1/auth/auth_with_idp 200']);
+    const info = await idpSdk.authInfo();
+    check(
+      info.isAnonymous === false && JSON.stringify(info.scopes) === '["user"]',
+      `authInfo: ${JSON.stringify(info)}`
+    );
+    const stored = await stores.idp.getToken();
+    check(stored && stored.refresh_token, `no session stored: ${JSON.stringify(stored)}`);
+    const me = await idpSdk.currentUser.show();
+    check(me.data.data.attributes.email === user.email, `signed in as ${JSON.stringify(me.data)}`);
+    check(me.data.data.attributes.emailVerified === true, 'the demo user should show a verified email');
+  });
+
+  await step('sdk.loginWithIdp() with an account nobody has yet is refused with 401', async start => {
+    await expectRejection(
+      signupSdk.loginWithIdp({ idpId: idp.idp_id, idpClientId: idp.idp_client_id, idpToken: idp.new_token }),
+      401,
+      'loginWithIdp'
+    );
+    expectWire(start, ['POST /v1/auth/auth_with_idp 401']);
+  });
+
+  await step('sdk.currentUser.createWithIdp() signs up, then loginWithIdp() with the same token', async start => {
+    const created = await signupSdk.currentUser.createWithIdp({
+      idpId: idp.idp_id,
+      idpClientId: idp.idp_client_id,
+      idpToken: idp.new_token,
+      firstName: 'Sdk',
+      lastName: 'Signup',
+    });
+    check(created.status === 200, `status ${created.status}`);
+    check(created.data.data.attributes.email === idp.new_email, `created: ${JSON.stringify(created.data)}`);
+    check(created.data.data.id instanceof UUID, 'the new user id was not decoded into sdk.types.UUID');
+    const res = await signupSdk.loginWithIdp({
+      idpId: idp.idp_id,
+      idpClientId: idp.idp_client_id,
+      idpToken: idp.new_token,
+    });
+    check(res.status === 200, `status ${res.status}`);
+    expectWire(start, [
+      'POST /v1/auth/token [client_credentials] 200',
+      'POST /v1/api/current_user/create_with_idp 200',
+      'POST /v1/auth/auth_with_idp 200',
+    ]);
+    const me = await signupSdk.currentUser.show();
+    check(me.data.data.attributes.email === idp.new_email, `signed in as ${JSON.stringify(me.data)}`);
+    check(me.data.data.attributes.profile.firstName === 'Sdk', `profile: ${JSON.stringify(me.data)}`);
+  });
+
+  await step('sdk.currentUser.createWithIdp() for an email in use is 409 email-taken', async () => {
+    const err = await expectRejection(
+      signupSdk.currentUser.createWithIdp({
+        idpId: idp.idp_id,
+        idpClientId: idp.idp_client_id,
+        idpToken: idp.taken_token,
+      }),
+      409,
+      'createWithIdp'
+    );
+    const codes = (err.apiErrors || (err.data && err.data.errors) || []).map(e => e.code);
+    check(codes.includes('email-taken'), `errors: ${JSON.stringify(err.data)}`);
+  });
+
+  const before = {
+    user: await stores.user.getToken(),
+    anon: await stores.anon.getToken(),
+    idp: await stores.idp.getToken(),
+  };
   // Every token above was issued before this point; once the lifetime has passed on the
   // server's clock, each is expired (no timed assertion: only "after", never "within").
   await sleep(lifetime * 1000 + 1200);
@@ -270,6 +372,33 @@ async function main() {
       'POST /v1/auth/token [refresh_token] 200',
       'GET /v1/integration_api/marketplace/show 200',
     ]);
+  });
+
+  await step('after expiry, the identity-provider session refreshes by itself', async start => {
+    const res = await idpSdk.currentUser.show();
+    check(res.status === 200 && res.data.data.attributes.email === user.email, `status ${res.status}`);
+    expectWire(start, [
+      'GET /v1/api/current_user/show 401',
+      'POST /v1/auth/token [refresh_token] 200',
+      'GET /v1/api/current_user/show 200',
+    ]);
+    const after = await stores.idp.getToken();
+    check(after.refresh_token !== before.idp.refresh_token, 'the refresh token was not rotated');
+  });
+
+  await step('sdk.logout() ends the identity-provider session', async start => {
+    const session = await stores.idp.getToken();
+    const res = await idpSdk.logout();
+    check(res.status === 200, `status ${res.status}`);
+    expectWire(start, ['POST /v1/auth/revoke 200']);
+    const info = await idpSdk.authInfo();
+    check(info.scopes === undefined, `logout left a token stored: ${JSON.stringify(info)}`);
+    const refresh = await http.post(
+      '/v1/auth/token',
+      form({ client_id: marketplace.client_id, grant_type: 'refresh_token', refresh_token: session.refresh_token }),
+      { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } }
+    );
+    check(refresh.status === 401, `refresh after logout: ${refresh.status} ${JSON.stringify(refresh.data)}`);
   });
 
   await step('sdk.logout() revokes the session; its refresh token is then refused', async start => {

@@ -3,7 +3,9 @@
 Starts `manage.py runserver` on a migrated temporary SQLite database, takes credentials from
 `flex_demo --json` and runs tests/sdk/run.js, which drives sharetribe-flex-sdk and
 sharetribe-flex-integration-sdk through login, token exchange, logout, resource calls and
-their automatic recovery after tokens expire. The server runs with a 6-second access-token
+their automatic recovery after tokens expire, and sign-in with an identity provider
+(loginWithIdp and currentUser.createWithIdp) against the local OpenID Connect provider of
+tests/idp_provider.py, configured on the site with flex_create_idp. The server runs with a 6-second access-token
 lifetime so that expiry can be waited out. Set FLEX_TEST_PORTS to limit the port range.
 """
 
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.idp_provider import CLIENT_ID
 from tests.serving import ROOT, ExampleSite
 
 pytestmark = pytest.mark.sdk
@@ -42,7 +45,7 @@ def node() -> str:
 
 
 @pytest.fixture
-def example_site(tmp_path) -> Iterator[tuple[str, dict, ExampleSite]]:
+def example_site(tmp_path, local_idp) -> Iterator[tuple[str, dict, ExampleSite]]:
     """A running example site: (base URL, flex_demo credentials, the site)."""
     with ExampleSite(
         tmp_path,
@@ -52,16 +55,31 @@ def example_site(tmp_path) -> Iterator[tuple[str, dict, ExampleSite]]:
     ) as site:
         site.manage("migrate", "--noinput", "-v", "0")
         credentials = json.loads(site.manage("flex_demo", "--json"))
+        site.manage(
+            "flex_create_idp", "--idp-id", "local-oidc", "--kind", "oidc", "--client-id", CLIENT_ID,
+            "--issuer", local_idp.issuer, "--json",
+        )  # fmt: skip
         yield site.start("/v1/api/marketplace/show"), credentials, site
 
 
-def test_official_sdks_against_the_running_example_site(node, example_site):
+def test_official_sdks_against_the_running_example_site(node, example_site, local_idp):
     base_url, credentials, site = example_site
+    # ID tokens minted now (they live 10 minutes; the script takes well under one).
+    new_email = "sdk-signup@example.com"
+    idp = {
+        "idp_id": "local-oidc",
+        "idp_client_id": CLIENT_ID,
+        "demo_token": local_idp.mint(sub="sdk-demo-account", email=credentials["user"]["email"]),
+        "new_token": local_idp.mint(sub="sdk-new-account", email=new_email, given_name="Ignored"),
+        "new_email": new_email,
+        "taken_token": local_idp.mint(sub="sdk-third-account", email=credentials["user"]["email"].upper()),
+    }
     env = {
         **os.environ,
         "FLEX_BASE_URL": base_url,
         "FLEX_DEMO": json.dumps(credentials),
         "FLEX_ACCESS_TOKEN_LIFETIME": str(ACCESS_TOKEN_LIFETIME),
+        "FLEX_IDP": json.dumps(idp),
     }
     result = subprocess.run(
         [node, "run.js"], cwd=SDK_DIR, env=env, capture_output=True, text=True, timeout=90, check=False
