@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flex_auth_django.authentication import FlexTokenAuthentication
-from flex_auth_django.idp.verified_email import is_verified
 from flex_auth_django.idp.views import CreateUserWithIdpView
 from flex_auth_django.permissions import RequireIntegration, RequirePublicRead, RequireTrustedUser, RequireUser
 
@@ -53,7 +52,7 @@ def current_user(user) -> dict:
             "type": Keyword("currentUser"),
             "attributes": {
                 "email": email,
-                "emailVerified": is_verified(user),
+                "emailVerified": False,
                 "banned": False,
                 "deleted": False,
                 "createdAt": getattr(user, "date_joined", None),
