@@ -38,7 +38,8 @@ _DESCRIPTIONS = {
     "invalid_grant": "Wrong username or password; unknown, expired, revoked or foreign refresh or subject token.",
     "invalid_token": "The Bearer access token is invalid, expired or revoked.",
     "too_many_requests": "Too many failed attempts; retry after Retry-After seconds.",
-    "temporarily_unavailable": "The database or the throttle cache is unavailable; retry after Retry-After seconds.",
+    "temporarily_unavailable": "The database, the throttle cache or an identity provider is unavailable; "
+    "retry after Retry-After seconds.",
 }
 
 
@@ -184,6 +185,17 @@ def document(server_url: str = "/") -> dict[str, Any]:
             },
             "additionalProperties": {"type": "string"},
         },
+        "AuthWithIdpRequest": {
+            "type": "object",
+            "required": ["idp_id", "idp_client_id", "idp_token"],
+            "properties": {
+                "idp_id": _string("The identity provider's IdP ID, as configured in the admin."),
+                "idp_client_id": _string("The client ID at the provider (one of the provider's client IDs)."),
+                "idp_token": _string("An OpenID Connect ID token (RS256), or a Facebook user access token."),
+                **_client_properties(),
+            },
+            "additionalProperties": {"type": "string"},
+        },
         "IntrospectRequest": {
             "type": "object",
             "required": ["token"],
@@ -227,6 +239,23 @@ def document(server_url: str = "/") -> dict[str, Any]:
                     "responses": {
                         "200": _response("Tokens issued.", _ref("TokenResponse")),
                         **_errors(token_400, token_401),
+                    },
+                }
+            },
+            "/auth_with_idp": {
+                "post": {
+                    "operationId": "auth_with_idp",
+                    "summary": "Sign a user in with an identity provider's token (sdk.loginWithIdp()).",
+                    "description": "A Marketplace application with its client secret; the answer is a user "
+                    "session like the password grant's. Every token or matching failure is the same invalid_grant.",
+                    "security": basic_or_body,
+                    "requestBody": _form("AuthWithIdpRequest"),
+                    "responses": {
+                        "200": _response("User tokens issued.", _ref("TokenResponse")),
+                        **_errors(
+                            ["invalid_request", "unauthorized_client", "invalid_scope"],
+                            ["invalid_client", "invalid_grant"],
+                        ),
                     },
                 }
             },

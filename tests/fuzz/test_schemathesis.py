@@ -1,4 +1,4 @@
-"""Fuzzing the token, revoke and introspect endpoints against the OpenAPI document they serve.
+"""Fuzzing the token, auth_with_idp, revoke and introspect endpoints against the OpenAPI document they serve.
 
 schemathesis calls the Django app in-process (WSGI, no server) with its examples,
 coverage (boundary and missing-parameter cases) and fuzzing phases, in positive and
@@ -31,7 +31,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from flex_auth_django import openapi
+from flex_auth_django.idp.verified_email import mark_verified
+from flex_auth_django.models import IdentityProvider, IdpKind
 from tests.factories import PASSWORD, AccessTokenFactory, ApplicationFactory, RefreshTokenFactory, UserFactory
+from tests.idp_provider import CLIENT_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +58,18 @@ CHECKS = [
 class World:
     """Real applications, a user and tokens for positive cases to borrow."""
 
-    def __init__(self) -> None:
+    def __init__(self, idp) -> None:
         self.marketplace = ApplicationFactory()
         self.integration = ApplicationFactory(integration=True)
         self.inactive = ApplicationFactory(inactive=True)
         self.user = UserFactory()
         self.apps = [self.marketplace, self.integration, self.inactive]
+        mark_verified(self.user)
+        # An identity provider with static keys (no network), and an ID token for the user.
+        self.idp = IdentityProvider.objects.create(
+            idp_id="fuzz-idp", name="Fuzz", kind=IdpKind.OIDC, client_id=CLIENT_ID, issuer=idp.issuer, jwks=idp.jwks()
+        )
+        self.id_token = idp.mint(email=self.user.email)
 
     def refresh_token(self, app) -> str:
         if app.api_type == "integration":
@@ -72,10 +81,10 @@ class World:
 
 
 @pytest.fixture
-def fuzz_world(settings) -> World:
+def fuzz_world(settings, idp_server) -> World:
     # Room for the fuzzer to sign in again and again; the username and client limits stay.
     settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_IP": (100_000, 900)}
-    return World()
+    return World(idp_server)
 
 
 @pytest.fixture
@@ -97,7 +106,7 @@ def load_schema():
 
 
 schema = load_schema()
-OPERATIONS = 3
+OPERATIONS = 4
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +159,10 @@ def borrow_real_values(case, world: World) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {world.access_token(app)}"}
             body.pop("client_id", None)
             body.pop("client_secret", None)
+    elif operation.endswith("/auth_with_idp"):
+        body["idp_id"] = _pick(seed, [world.idp.idp_id, body["idp_id"]], "idp")
+        body["idp_client_id"] = _pick(seed, [CLIENT_ID, body["idp_client_id"]], "idp_client")
+        body["idp_token"] = _pick(seed, [world.id_token, body["idp_token"]], "idp_token")
     elif operation.endswith("/introspect"):
         body["token"] = _pick(seed, [world.access_token(app), body["token"]], "token")
     if "client_secret" in body and _pick(seed, [True, False, False, False], "basic"):

@@ -26,7 +26,7 @@ def test_served_next_to_the_endpoints_it_describes(client, mount):
     document = response.json()
     assert document == openapi.document(server_url=mount)
     assert document["servers"] == [{"url": mount}]
-    assert set(document["paths"]) == {"/token", "/revoke", "/introspect"}
+    assert set(document["paths"]) == {"/token", "/auth_with_idp", "/revoke", "/introspect"}
 
 
 def test_it_is_a_valid_openapi_3_document():
