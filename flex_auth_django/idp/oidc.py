@@ -50,8 +50,11 @@ def jwk_key(jwk: Any) -> RSAPublicKey | object:
 def parse_jwks(body: Any) -> dict[str, Any]:
     """kid -> key (or WRONG_TYPE); a key without a kid is listed under ""."""
     keys: dict[str, Any] = {}
-    for jwk in body.get("keys", []) if isinstance(body, dict) else []:
-        kid = jwk.get("kid", "") if isinstance(jwk, dict) else ""
+    entries = body.get("keys") if isinstance(body, dict) else None
+    for jwk in entries if isinstance(entries, list) else []:
+        if not isinstance(jwk, dict):
+            continue
+        kid = jwk.get("kid", "")
         if isinstance(kid, str) and kid not in keys:
             keys[kid] = jwk_key(jwk)
     return keys

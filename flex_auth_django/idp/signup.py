@@ -8,13 +8,19 @@ when it is the address the token itself says is verified.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from ..settings import flex_settings
 from .identity import TokenRejected
 from .login import find_provider, verify
 from .matching import burn, link, linked_user
@@ -44,6 +50,36 @@ class AlreadyLinked(SignupRefused):
 class InvalidEmail(SignupRefused):
     code = "validation-invalid-value"
     title = "A valid email address is needed (the token has none; send email)."
+
+
+logger = logging.getLogger("flex_auth_django.security")
+SIGNUP_LOCK_SECONDS = 30
+
+
+@contextmanager
+def _signing_up(email: str) -> Iterator[None]:
+    """One sign-up per address at a time (across processes, through the cache).
+
+    The user model need not have a unique email, so two concurrent sign-ups could both
+    find the address free; the second one is told it is taken.
+    """
+    key = "flex-auth:idp-signup:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    cache = caches[flex_settings.IDP_CACHE]
+    try:
+        acquired = cache.add(key, 1, timeout=SIGNUP_LOCK_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - any cache backend error: the database check still runs
+        logger.warning("event=idp_cache_unavailable error=%s", type(exc).__name__)
+        yield
+        return
+    if not acquired:
+        raise EmailTaken()
+    try:
+        yield
+    finally:
+        try:
+            cache.delete(key)
+        except Exception as exc:  # noqa: BLE001 - the lock expires by itself
+            logger.warning("event=idp_cache_unavailable error=%s", type(exc).__name__)
 
 
 def _email_taken(email: str) -> bool:
@@ -88,7 +124,7 @@ def create_user_with_idp(
         if value and any(f.name == name for f in User._meta.get_fields()):
             fields[name] = value[:150]
     try:
-        with transaction.atomic():
+        with _signing_up(address), transaction.atomic():
             if _email_taken(address):
                 raise EmailTaken()
             user = User._default_manager.create_user(password=None, **fields)  # no usable password

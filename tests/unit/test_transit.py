@@ -58,3 +58,29 @@ def test_scalars_that_need_escaping_or_tags(value, written):
 def test_what_it_cannot_write_is_an_error(value):
     with pytest.raises(TypeError):
         dumps(value)
+
+
+# -- reading (request bodies from the SDKs) --------------------------------------------------
+def test_read_maps_keywords_cache_references_and_tags():
+    from example_project.demo_api import transit as reader
+
+    text = (
+        '["^ ","~:idpId","g","~:nested",["^ ","^0","again","~:list",["~:idpId","~~tilde","~^caret"]],'
+        '"~:when","~m1700000000000","~:id","~u6a1e3b52-3c1f-4f3e-9f3e-2c6f7d1b5a10","~:flag","~?t",'
+        '"~:none","~_","~:big","~i9007199254740993","~:q",["~#\'","quoted"]]'
+    )
+    value = reader.loads(text)
+    assert value["idpId"] == "g"
+    assert value["nested"] == {"idpId": "again", "list": ["idpId", "~tilde", "^caret"]}
+    assert value["when"].year == 2023 and value["id"] == "6a1e3b52-3c1f-4f3e-9f3e-2c6f7d1b5a10"
+    assert value["flag"] is True and value["none"] is None and value["big"] == 9007199254740993
+    assert value["q"] == "quoted"
+    assert reader.loads('{"~:a": 1, "~:b": "~t2026-01-01T00:00:00.000Z"}')["b"].year == 2026
+
+
+@pytest.mark.parametrize("text", ['["^ ","^5","x"]', '["^ ","~:a"]', '["~#unknown",1]', "nope", '"~zweird"'])
+def test_read_refuses_what_it_does_not_understand(text):
+    from example_project.demo_api import transit as reader
+
+    with pytest.raises(reader.TransitError):
+        reader.loads(text)
