@@ -10,3 +10,4 @@ class FlexAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import abuse_checks, audit, checks, receivers  # noqa: F401  (registration side effects)
+        from .idp import checks as idp_checks  # noqa: F401

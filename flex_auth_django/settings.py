@@ -204,7 +204,7 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # ever linked to an IdP account by email.
     "VERIFIED_EMAIL_CHECK": (
         None,
-        Shape("None, a dotted path or a callable", _dotted_or_callable, "flex_auth.E013"),
+        Shape("None, a dotted path or a callable", _dotted_or_callable, "flex_auth.E131"),
     ),
 }
 

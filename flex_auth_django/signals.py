@@ -12,8 +12,8 @@ identity_linked(provider, user, how)
     an identity-provider account was linked to a user; how is "email" (a verified-email
     match at login) or "signup" (current_user/create_with_idp)
 throttled(scope, endpoint, client_id, username, grant_type, ip)
-    sent instead of auth_failed when a request is refused with 429; scope is "username",
-    "ip" or "client"
+    sent instead of auth_failed when a request is refused with 429; scope names the
+    counter: "account_ip", "account", "ip", "client", "idp_account_ip" or "idp_account"
 """
 
 from django.dispatch import Signal

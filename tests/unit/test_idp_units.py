@@ -106,3 +106,28 @@ def test_a_verified_email_check_that_cannot_be_imported_fails_loudly(settings, d
     settings.FLEX_AUTH = {"VERIFIED_EMAIL_CHECK": "no.such.module.check"}
     with pytest.raises(ImproperlyConfigured):
         is_verified(UserFactory())
+
+
+@pytest.mark.parametrize(
+    ("value", "errors"),
+    [
+        (None, []),
+        ("tests.unit.test_idp_units.a_check", []),
+        ("no.such.module.check", ["flex_auth.E132"]),
+        ("tests.unit.test_idp_units.NOT_CALLABLE", ["flex_auth.E132"]),
+        ("nodots", ["flex_auth.E131"]),
+    ],
+)
+def test_system_checks_report_a_verified_email_check_that_cannot_work(settings, value, errors):
+    from django.core import checks
+
+    settings.FLEX_AUTH = {"VERIFIED_EMAIL_CHECK": value}
+    found = [m.id for m in checks.run_checks() if m.id in ("flex_auth.E131", "flex_auth.E132")]
+    assert found == errors
+
+
+def a_check(user) -> bool:
+    return True
+
+
+NOT_CALLABLE = 42
