@@ -177,9 +177,10 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     "THROTTLE_CACHE_FAILURE": ("closed", one_of("closed", "open", check_id="flex_auth.E006")),
     # Seconds a Retry-After header suggests on 503 temporarily_unavailable.
     "UNAVAILABLE_RETRY_AFTER": (5, integer(1)),
-    # Identity-provider login (spec: Identity-provider login). Failed logins per IdP account
-    # (IdP id + the token's subject), counted before the token is verified; per client IP
-    # they count against THROTTLE_IP together with password failures.
+    # Identity-provider login (spec: Identity-provider login). Failed logins per (IdP account,
+    # client IP), the IdP account being the IdP id + the subject the token claims, counted
+    # before the token is verified. Like passwords, the account as a whole counts against
+    # THROTTLE_ACCOUNT and the client IP against THROTTLE_IP (shared with password failures).
     "THROTTLE_IDP_ACCOUNT": ((10, 15 * 60), LIMIT),
     # Seconds an outbound call to a provider (discovery, JWKS, Graph) may take.
     "IDP_FETCH_TIMEOUT": (3, integer(1)),

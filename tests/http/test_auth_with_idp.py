@@ -498,8 +498,22 @@ def test_failures_per_idp_account_are_throttled_before_verification(idp, app, oi
         assert blocked.status_code == 429 and blocked.json()["error"] == "too_many_requests"
         assert int(blocked["Retry-After"]) > 0
         assert local_idp.hits["/jwks.json"] == fetches
-        # Another account is not affected.
+        # Another account is not affected, nor the same account from another address (no lock-out lever).
         assert login(idp, app, oidc_idp, local_idp.mint(sub="other", email=user.email)).status_code == 200
+        elsewhere = idp.post(
+            idp_params(app, oidc_idp, local_idp.mint(sub="victim", email=user.email)), REMOTE_ADDR="198.51.100.7"
+        )
+        assert elsewhere.status_code == 200
+
+
+def test_forged_tokens_from_many_addresses_hit_the_account_ceiling(idp, app, oidc_idp, local_idp, verified_user):
+    user = verified_user()
+    with override_settings(FLEX_AUTH={"THROTTLE_IDP_ACCOUNT": (2, 900), "THROTTLE_ACCOUNT": (4, 900)}):
+        for n in range(4):
+            forged = local_idp.mint(sub="target", email=user.email, key=new_key())
+            assert_refused(idp.post(idp_params(app, oidc_idp, forged), REMOTE_ADDR=f"198.51.100.{n}"))
+        blocked = idp.post(idp_params(app, oidc_idp, local_idp.mint(sub="target")), REMOTE_ADDR="203.0.113.9")
+        assert blocked.status_code == 429
 
 
 def test_a_success_resets_the_account_counter(idp, app, oidc_idp, local_idp, verified_user):
