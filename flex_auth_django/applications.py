@@ -51,11 +51,26 @@ def assign_new_secret(application: Application) -> str:
     return secret
 
 
+def clean_name(name: str) -> str:
+    """An application's name, stripped; ValueError when it is blank or longer than the column.
+
+    Checked here, before any INSERT, so a bad name is a clear message and never a
+    database error (PostgreSQL's DataError for a value too long; SQLite would store it).
+    """
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise ValueError("the name must not be empty")
+    limit = Application._meta.get_field("name").max_length
+    if len(cleaned) > limit:
+        raise ValueError(f"the name must be at most {limit} characters (it has {len(cleaned)})")
+    return cleaned
+
+
 def create_application(name: str, api_type: str) -> tuple[Application, str]:
     """A new application and its client secret; the secret is not stored and cannot be shown again."""
     if api_type not in ApiType.values:
         raise ValueError(f"api_type must be one of {', '.join(ApiType.values)}")
-    application = Application(name=name, api_type=api_type)
+    application = Application(name=clean_name(name), api_type=api_type)
     secret = assign_new_secret(application)
     application.save()
     return application, secret

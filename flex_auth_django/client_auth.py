@@ -40,6 +40,11 @@ def extract(authorization_header: str, params: Mapping[str, str]) -> ClientCrede
     return ClientCredentials(client_id, secret, via_basic=True)
 
 
+def _with_article(noun: str) -> str:
+    """'An Integration API', 'A Marketplace API': the article by the noun's first letter."""
+    return f"{'An' if noun[:1].lower() in 'aeiou' else 'A'} {noun}"
+
+
 def _always(application: Application) -> bool:
     return True
 
@@ -82,7 +87,7 @@ def authenticate(
         raise fail("Client authentication failed.", "inactive_client")
     if not allowed(application):
         raise UnauthorizedClient(
-            f"A {application.get_api_type_display()} application may not use this grant type.",
+            f"{_with_article(application.get_api_type_display())} application may not use this grant type.",
             reason="grant_not_allowed",
         )
     if credentials.client_secret is None and needs_secret(application):

@@ -164,6 +164,13 @@ class MethodNotAllowed(OAuthError):
         )
 
 
+class LengthRequired(OAuthError):
+    """RFC 9110 section 15.5.12: a body without Content-Length that this server cannot read."""
+
+    error = "invalid_request"
+    status_code = 411
+
+
 class ServerError(OAuthError):
     error = "server_error"
     status_code = 500

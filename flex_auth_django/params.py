@@ -13,7 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, LengthRequired
 from .settings import flex_settings
 
 FORM = "application/x-www-form-urlencoded"
@@ -39,8 +39,11 @@ def parsed(request: HttpRequest) -> dict[str, str]:
 
 def _parse_form(request: HttpRequest) -> dict[str, str]:
     mime, _, options = (request.META.get("CONTENT_TYPE") or "").partition(";")
-    if mime.strip().lower() != FORM:
-        raise InvalidRequest(f"Send the parameters as {FORM}.")
+    mime = mime.strip().lower()
+    if mime != FORM:
+        sent = f"The body is {_printable(mime)}; " if mime else "The request has no Content-Type; "
+        # multipart/form-data is what Django's test client and most form libraries send for a dict.
+        raise InvalidRequest(f"{sent}send the parameters form-urlencoded (Content-Type: {FORM}).")
     for option in options.split(";"):
         key, _, value = option.partition("=")
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in _UTF8:
@@ -58,6 +61,8 @@ def _parse_form(request: HttpRequest) -> dict[str, str]:
         raise InvalidRequest(f"The request body is larger than {limit} bytes.") from None
     except RawPostDataException:  # a middleware read request.POST first
         return _from_querydict(request)
+    if not raw and _is_chunked(request):
+        raw = _read_chunked(request, limit)
     if len(raw) > limit:
         raise InvalidRequest(f"The request body is larger than {limit} bytes.")
     try:
@@ -67,6 +72,29 @@ def _parse_form(request: HttpRequest) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest("The body is not valid UTF-8 form data, or has too many fields.") from None
     return _checked(pairs)
+
+
+def _is_chunked(request: HttpRequest) -> bool:
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
+def _read_chunked(request: HttpRequest, limit: int) -> bytes:
+    """A chunked body, which Django's WSGI request reads as empty (it has no Content-Length).
+
+    Read from the server's stream only when the server says reading to its end is safe
+    (`wsgi.input_terminated`: gunicorn does, it decodes the chunks); otherwise 411, so a
+    client is told what to change instead of "Missing grant_type.".
+    """
+    stream = request.META.get("wsgi.input")
+    if stream is None:  # ASGI: the server has already read the whole body, and it is empty
+        return b""
+    if not request.META.get("wsgi.input_terminated"):
+        raise LengthRequired("Send the request body with a Content-Length header; chunked bodies are not accepted.")
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise InvalidRequest(f"The request body is larger than {limit} bytes.")
+    return raw
 
 
 def _from_querydict(request: HttpRequest) -> dict[str, str]:

@@ -89,7 +89,7 @@ class ExampleSite:
         self.base = f"http://127.0.0.1:{port}"
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+                self.serve_command(port),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -107,6 +107,9 @@ class ExampleSite:
             except OSError:
                 time.sleep(0.2)
         raise AssertionError(f"the example site did not answer within {START_TIMEOUT} s:\n{self.log_tail()}")
+
+    def serve_command(self, port: int) -> list[str]:
+        return [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -142,3 +145,11 @@ class ExampleSite:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+
+class GunicornSite(ExampleSite):
+    """The example site under gunicorn (one sync worker), as the production docs serve it."""
+
+    def serve_command(self, port: int) -> list[str]:
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        return [gunicorn, "--workers", "1", "--bind", f"127.0.0.1:{port}", "example_project.wsgi:application"]

@@ -11,6 +11,7 @@ presenting it again is how reuse, and so theft, is detected.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,12 +50,24 @@ def clear_dead_tokens(
     dry_run: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> ClearResult:
-    """Delete expired and revoked tokens; returns how many rows of each kind went."""
+    """Delete expired and revoked tokens; returns how many rows of each kind went, in how many batches.
+
+    A dry run counts what each pass would delete after the passes before it (a row both
+    expired and revoked goes in the expiry pass, so it is counted once) and the batches
+    that would take, so its report is the one a real run would print.
+    """
     now = timezone.now()
     result = ClearResult()
+    earlier: dict[type[Model], Q] = {}
     for label, model, condition in _passes(now):
         if dry_run:
-            result.deleted[label] += model.objects.filter(condition).count()
+            queryset = model.objects.filter(condition)
+            if model in earlier:
+                queryset = queryset.exclude(earlier[model])
+            count = queryset.count()
+            earlier[model] = earlier[model] | condition if model in earlier else condition
+            result.deleted[label] += count
+            result.batches += math.ceil(count / batch_size)
             continue
         while True:
             pks = list(model.objects.filter(condition).values_list("pk", flat=True)[:batch_size])

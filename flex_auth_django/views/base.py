@@ -40,6 +40,14 @@ class EndpointView(View):
     implied_grant_type: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = self.respond(request)
+        if request.method == "HEAD":
+            # RFC 9110 section 9.3.2: the headers a GET would get, never a body; not every
+            # WSGI server drops it (wsgiref, some proxies in front of others do not).
+            response.content = b""
+        return response
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
         try:
             if request.method not in self.allowed_methods:
                 raise MethodNotAllowed(request.method or "", self.allowed_methods)

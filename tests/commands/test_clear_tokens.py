@@ -75,3 +75,16 @@ def test_clearing_a_revoked_parent_keeps_the_chain_usable(token_endpoint, market
 def test_rejects_a_nonsense_batch_size():
     with pytest.raises(SystemExit):
         clear("--batch-size", "0")
+
+
+def test_dry_run_counts_a_row_both_expired_and_revoked_once_and_reports_the_batches_a_run_would_take():
+    past = timezone.now() - timedelta(hours=1)
+    AccessTokenFactory.create_batch(3, expired=True)
+    AccessTokenFactory.create_batch(2, expired=True, revoked=past)  # both: one row each, not two
+    AccessTokenFactory(revoked=past)
+    RefreshTokenFactory(expired=True, revoked=past)
+    dry = clear("--dry-run", "--batch-size", "2")
+    # access: 5 expired (3 batches of 2) + 1 revoked only (1 batch); refresh: 1 row (1 batch)
+    assert "Would delete 6 access tokens, 1 refresh tokens (7 rows, 5 batches)." in dry
+    assert AccessToken.objects.count() == 6
+    assert clear("--batch-size", "2") == dry.replace("Would delete", "Deleted")  # the run does what it said

@@ -129,3 +129,22 @@ def test_demo_marks_the_demo_users_email_verified_for_idp_login():
 
     data = json.loads(run("flex_demo", "--json"))
     assert is_verified(get_user_model().objects.get(email=data["user"]["email"]))
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_create_application_refuses_a_blank_name(name):
+    with pytest.raises(CommandError, match="must not be empty"):
+        call_command("flex_create_application", "--name", name, "--api-type", "marketplace")
+    assert not Application.objects.exists()
+
+
+def test_create_application_refuses_a_name_longer_than_the_column_with_a_message_not_a_database_error():
+    # PostgreSQL answered a raw DataError traceback; SQLite quietly stored all 256 characters.
+    with pytest.raises(CommandError, match="at most 255 characters"):
+        call_command("flex_create_application", "--name", "x" * 256, "--api-type", "integration")
+    assert not Application.objects.exists()
+
+
+def test_create_application_keeps_a_name_of_exactly_255_characters():
+    data = json.loads(run("flex_create_application", "--name", "y" * 255, "--api-type", "integration", "--json"))
+    assert Application.objects.get().name == data["name"] == "y" * 255

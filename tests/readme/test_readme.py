@@ -39,3 +39,16 @@ def test_readme_curl_lines_work(tmp_path):
         assert len(outputs) == 8, result.stdout
         assert all('"error"' not in line for line in outputs)
         assert '"active":true' in result.stdout
+
+
+def python_block(heading: str) -> str:
+    """The first ```python block under `heading` in the README."""
+    section = (ROOT / "README.md").read_text().split(heading, 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.mark.django_db
+def test_readme_test_client_block_gets_a_token(client, marketplace_app):
+    namespace = {"client": client, "client_id": str(marketplace_app.client_id)}
+    exec(python_block("### Calling the endpoints from Django's test client"), namespace)  # noqa: S102
+    assert namespace["access_token"].startswith("flxa_")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...applications import create_application
 from ...models import ApiType
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args, name: str, api_type: str, **options) -> None:
-        application, secret = create_application(name, api_type)
+        try:
+            application, secret = create_application(name, api_type)
+        except ValueError as exc:
+            raise CommandError(f"--name: {exc}.") from None
         data = {
             "client_id": str(application.client_id),
             "client_secret": secret,
