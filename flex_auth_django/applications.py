@@ -10,7 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import authorization, tokens
+from . import authorization, dot_secrets, tokens
 from .db import statements
 from .models import AccessToken, ApiType, Application, Session
 from .settings import flex_settings
@@ -18,17 +18,42 @@ from .tokens import digests, generate
 
 
 def find(client_id: str | None) -> Application | None:
-    """The application with this client ID (canonical UUID form only), active or not: one query."""
+    """The application with this client ID, active or not: one query.
+
+    A UUID only in its canonical form; any other string only if it has the shape of a client
+    ID imported from django-oauth-toolkit, and then only among the imported ones.
+    """
     parsed = authorization.client_uuid(client_id)
-    if parsed is None:
+    if parsed is not None:
+        return statements.get(Application, "client_id", parsed)
+    legacy = authorization.legacy_client_id(client_id)
+    if legacy is None:
         return None
-    return statements.get(Application, "client_id", parsed)
+    return statements.get(Application, "legacy_client_id", legacy)
 
 
 def verify_secret(application: Application | None, secret: str | None) -> bool:
-    """Constant-time secret check; runs the same digest work when there is no application."""
+    """Constant-time secret check; runs the same digest work when there is no application.
+
+    A secret imported hashed from django-oauth-toolkit is checked with DOT's hasher (a Django
+    password hash) until its first success, which re-stores it as our digest.
+    """
     stored = application.client_secret_digest if application is not None else ""
+    if application is not None and secret is not None and dot_secrets.is_dot_hash(stored):
+        return _upgrade_dot_secret(application, secret, stored)
     return digests.verify(secret or "", stored) and application is not None and secret is not None
+
+
+def _upgrade_dot_secret(application: Application, secret: str, stored: str) -> bool:
+    if not dot_secrets.verify(secret, stored):
+        return False
+    digest = digests.make(secret)
+    # Conditional on the old hash: concurrent first uses store the same digest once.
+    Application.objects.filter(pk=application.pk, client_secret_digest=stored).update(
+        client_secret_digest=digest, client_secret_last4=secret[-4:]
+    )
+    application.client_secret_digest, application.client_secret_last4 = digest, secret[-4:]
+    return True
 
 
 def touch(application: Application) -> None:

@@ -10,4 +10,5 @@ class FlexAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import abuse_checks, audit, checks, receivers  # noqa: F401  (registration side effects)
+        from .adoption import checks as adoption_checks  # noqa: F401
         from .idp import checks as idp_checks  # noqa: F401

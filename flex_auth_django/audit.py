@@ -28,7 +28,7 @@ FIELDS = ("event", "application_id", "client_id", "kind", "user_id", "ip")
 def _app(application) -> dict[str, object]:
     if application is None:
         return {}
-    return {"application_id": application.pk, "client_id": str(application.client_id)}
+    return {"application_id": application.pk, "client_id": application.public_client_id}
 
 
 def emit(event: str, level: int = logging.INFO, **fields: object) -> None:
@@ -48,7 +48,8 @@ def username_tag(username: str | None) -> str | None:
 
 
 def _client_id(value: str | None) -> str | None:
-    """A canonical client ID, or "(malformed)": client text is never logged as is."""
+    """A canonical client ID (a UUID, or an imported DOT ID: letters, digits and ._~- only), or
+    "(malformed)": client text of any other shape is never logged."""
     if not value:
         return None
     return authorization.canonical_client_id(value) or "(malformed)"

@@ -35,7 +35,15 @@ class Application(models.Model):
     name = models.CharField(_("name"), max_length=255)
     api_type = models.CharField(_("API type"), max_length=16, choices=ApiType.choices)
     client_id = models.UUIDField(_("client ID"), unique=True, default=uuid.uuid4, editable=False)
-    client_secret_digest = models.CharField(_("client secret digest"), max_length=128, editable=False)
+    # Only for applications imported from django-oauth-toolkit (flex_adopt_dot) whose client ID
+    # is not a UUID: clients keep sending it. Unique through Meta.constraints (no "_like" index);
+    # NULL, not "", for every other application, so the constraint allows many of them.
+    legacy_client_id = models.CharField(  # noqa: DJ001
+        _("imported client ID"), max_length=100, null=True, blank=True, default=None, editable=False
+    )
+    # Our digest (hmac-sha256$...), or for a secret imported hashed from django-oauth-toolkit
+    # its Django password hash until the secret is first used (applications.verify_secret).
+    client_secret_digest = models.CharField(_("client secret digest"), max_length=255, editable=False)
     client_secret_last4 = models.CharField(_("client secret (last 4)"), max_length=4, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -58,9 +66,17 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ("-created",)
+        constraints = [
+            models.UniqueConstraint(fields=["legacy_client_id"], name="flex_application_legacy_client_id_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_api_type_display()})"
+
+    @property
+    def public_client_id(self) -> str:
+        """The client ID clients send: the UUID, or the ID an imported DOT application always had."""
+        return self.legacy_client_id or str(self.client_id)
 
 
 class TokenQuerySet(models.QuerySet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken
-from . import digests, generate
+from . import digests, generate, legacy
 
 
 def by_digest(model, raw: str, related: tuple[str, ...] = (), *, for_update: bool = False):
@@ -29,9 +29,13 @@ def live_access(raw: str | None) -> AccessToken | None:
 
 
 def find_refresh(raw: str | None) -> RefreshToken | None:
-    if not generate.looks_like(raw, generate.REFRESH_PREFIX):
+    """The stored refresh token for `raw`, ours or one imported from django-oauth-toolkit: one query."""
+    if generate.looks_like(raw, generate.REFRESH_PREFIX):
+        return by_digest(RefreshToken, raw, ("user",))
+    imported = legacy.lookup_value(raw)
+    if imported is None:
         return None
-    return by_digest(RefreshToken, raw, ("user",))
+    return by_digest(RefreshToken, imported, ("user",))
 
 
 def introspect(raw: str | None, application: Application, *, any_application: bool = False) -> dict[str, object]:
@@ -42,7 +46,7 @@ def introspect(raw: str | None, application: Application, *, any_application: bo
     info: dict[str, object] = {
         "active": True,
         "scope": access.scope,
-        "client_id": str(access.application.client_id),
+        "client_id": access.application.public_client_id,
         "token_type": "access_token",
         "exp": int(access.expires.timestamp()),
         "iat": int(access.created.timestamp()),

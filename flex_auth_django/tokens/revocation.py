@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from .. import signals
 from ..models import AccessToken, Application, RefreshToken
-from . import generate
+from . import generate, legacy
 from .lookup import find_access, find_refresh
 
 
@@ -104,7 +104,7 @@ def revoke_token(raw: str | None, *, application: Application, user=ANY_USER, ip
         return user is ANY_USER or row.user_id == (user.pk if user is not None else None)
 
     what = None
-    if generate.looks_like(raw, generate.REFRESH_PREFIX):
+    if generate.looks_like(raw, generate.REFRESH_PREFIX) or legacy.lookup_value(raw) is not None:
         row = find_refresh(raw)
         if owned(row) and revoke_family(row.family):
             what = "session"

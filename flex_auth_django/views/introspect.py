@@ -24,5 +24,5 @@ class IntrospectView(EndpointView):
         if raw is None:
             raise InvalidRequest("Missing token.")
         allowed = {authorization.canonical_client_id(c) for c in flex_settings.INTROSPECTION_CLIENT_IDS}
-        privileged = str(application.client_id) in allowed
+        privileged = application.public_client_id in allowed
         return json_response(tokens.introspect(raw, application, any_application=privileged))

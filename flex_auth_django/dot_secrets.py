@@ -1,0 +1,29 @@
+"""Client secrets imported hashed from django-oauth-toolkit: Django password hashes, until first use.
+
+DOT (hash_client_secret=True, its default) keeps `make_password(secret)`; we cannot turn that
+into our digest without the secret, so flex_adopt_dot stores the hash as it is and
+applications.verify_secret checks it the way DOT does (django.contrib.auth.hashers), then
+replaces it with our digest. The stored value names its hasher, as ours names its algorithm.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password, identify_hasher
+
+from .tokens.digests import ALGORITHM
+
+
+def is_dot_hash(stored: str) -> bool:
+    """True for a Django password hash (a DOT-hashed secret), False for our digests and the empty value."""
+    if not stored or stored.startswith(f"{ALGORITHM}$"):
+        return False
+    try:
+        identify_hasher(stored)
+    except ValueError:
+        return False
+    return True
+
+
+def verify(secret: str, stored: str) -> bool:
+    """DOT's own check (OAuth2Validator._check_secret) for a hashed secret; constant time in the hasher."""
+    return check_password(secret, stored)
