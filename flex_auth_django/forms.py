@@ -52,12 +52,21 @@ class ApplicationCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["submission"].initial = secrets.token_urlsafe(16)
 
-    def _submission_key(self) -> str:
-        return f"flex_auth:admin-create:{self.cleaned_data['submission']}"
+    @staticmethod
+    def _key(submission: str) -> str:
+        return f"flex_auth:admin-create:{submission}"
+
+    @classmethod
+    def created_by(cls, submission: str | None) -> int | bool | None:
+        """What an earlier POST of this form created: the application's pk (True while it is being
+        saved), or None when the form was not submitted before."""
+        if not submission or len(submission) > 64:
+            return None
+        return cache.get(cls._key(submission))
 
     def clean_submission(self) -> str:
         value = self.cleaned_data["submission"]
-        if cache.get(f"flex_auth:admin-create:{value}") is not None:
+        if self.created_by(value) is not None:
             raise forms.ValidationError(
                 _(
                     "This form was already submitted and the application was created. Its secret was shown "
@@ -70,7 +79,11 @@ class ApplicationCreateForm(forms.ModelForm):
 
     def claim_submission(self) -> bool:
         """Mark this form as used; False when a concurrent submission of it got there first."""
-        return cache.add(self._submission_key(), True, timeout=24 * 3600)
+        return cache.add(self._key(self.cleaned_data["submission"]), True, timeout=24 * 3600)
+
+    def record_created(self, application: Application) -> None:
+        """Remember which application this form created, for the page a reload of it gets."""
+        cache.set(self._key(self.cleaned_data["submission"]), application.pk, timeout=24 * 3600)
 
 
 class ApplicationChangeForm(forms.ModelForm):

@@ -23,6 +23,7 @@ from .. import applications
 from ..forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
 from ..http import client_ip
 from ..models import Application
+from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action, no_store
 from .sessions import sessions_url
 
@@ -34,18 +35,20 @@ SECRET_ONCE_TEMPLATE = "admin/flex_auth_django/application/secret_once.html"
 class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     """API applications with their activity; credentials change only through confirmed actions."""
 
+    # Fits 1366 px with the navigation sidebar open (tests/admin/test_browser.py measures it):
+    # shortened client IDs with a copy button, relative times, columns that never wrap.
     list_display = (
         "name",
         "api_type",
-        "client_id",
-        "created",
-        "last_used",
+        "client_id_copy",
+        "created_on",
+        "last_used_ago",
         "is_active",
         "tokens_24h",
         "live_sessions",
     )
     list_filter = ("api_type", "is_active")
-    search_fields = ("name", "client_id")
+    search_fields = ("name", "client_id", "legacy_client_id")
     form = ApplicationChangeForm
     add_form = ApplicationCreateForm
     actions = ("deactivate_selected", "reactivate_selected", "revoke_tokens_selected")
@@ -53,11 +56,11 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     change_fields = (
         "name",
         "api_type",
-        "client_id",
+        "client_id_full",
         "client_secret",
         "is_active",
-        "created",
-        "last_used",
+        "created_at",
+        "last_used_at",
         "tokens_24h",
         "live_sessions",
     )
@@ -70,8 +73,38 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": _("Applications"), **(extra_context or {})})
 
+    class Media:
+        css = {"all": ("flex_auth_django/admin/flex_admin.css",)}
+        js = ("flex_auth_django/admin/copy.js",)
+
+    @admin.display(description=_("client ID"), ordering="client_id")
+    def client_id_copy(self, obj: Application) -> str:
+        return display.client_id(obj, compact=True)
+
+    @admin.display(description=_("client ID"))
+    def client_id_full(self, obj: Application) -> str:
+        return display.client_id(obj)
+
+    @admin.display(description=_("created"), ordering="created")
+    def created_on(self, obj: Application) -> str:
+        return display.when(obj.created, compact=True)
+
+    @admin.display(description=_("last used"), ordering="last_used")
+    def last_used_ago(self, obj: Application) -> str:
+        return display.when(obj.last_used, compact=True, empty=_("never"))
+
+    @admin.display(description=_("created"))
+    def created_at(self, obj: Application) -> str:
+        return display.when(obj.created)
+
+    @admin.display(description=_("last used"))
+    def last_used_at(self, obj: Application) -> str:
+        return display.when(obj.last_used, empty=_("never"))
+
     @admin.display(description=_("client secret"))
     def client_secret(self, obj: Application) -> str:
+        if not obj.client_secret_last4:  # imported from DOT still hashed, or without a secret
+            return format_html("<span class='help'>{}</span>", _("(imported; only a hash is kept)"))
         return format_html(
             "<code>&hellip;{}</code> <span class='help'>{}</span>",
             obj.client_secret_last4,
@@ -119,11 +152,33 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
             raise PermissionDenied("This form was already submitted.")
         secret = applications.assign_new_secret(obj)
         obj.save()
+        form.record_created(obj)
         setattr(request, _SECRET_ATTR, secret)
 
     def add_view(self, request, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "show_save_and_add_another": False, "show_save_and_continue": False}
         return super().add_view(request, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if add and form.has_error("submission", code="resubmitted"):
+            # The browser's reload of the one-time secret page: the error sits on a hidden field,
+            # so the add form would say "Please correct the error below." above nothing.
+            return self.render_resubmitted(request, form.created_by(form.data.get("submission")))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_resubmitted(self, request: HttpRequest, created: int | bool | None) -> HttpResponse:
+        """Reloading the one-time page: say the application exists and its secret is gone, and link on."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        obj = self.get_queryset(request).filter(pk=created).first() if isinstance(created, int) else None
+        if obj is not None and not self.has_view_or_change_permission(request, obj):
+            obj = None
+        context = {
+            **self.page_context(request, obj, _("Already created")),
+            "can_regenerate": obj is not None and self.has_change_permission(request, obj),
+        }
+        return no_store(TemplateResponse(request, "admin/flex_auth_django/application/resubmitted.html", context))
 
     @sensitive_variables("secret")
     def response_add(self, request, obj, post_url_continue=None):

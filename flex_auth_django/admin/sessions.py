@@ -18,6 +18,7 @@ from .. import access_model, sessions
 from ..forms import ConfirmForm
 from ..http import client_ip
 from ..models import Application, Session, TokenKind
+from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action
 
 
@@ -89,14 +90,18 @@ class UserFilter(admin.SimpleListFilter):
 class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     """Live sessions: one row per refresh-token family, through its current refresh token."""
 
-    list_display = ("session", "user_link", "application_link", "kind", "started", "last_used", "expires")
+    class Media:
+        css = {"all": ("flex_auth_django/admin/flex_admin.css",)}
+
+    # Relative times in the list (they fit 1366 px with the sidebar open), exact ones on the page.
+    list_display = ("session", "user_link", "application_link", "kind", "started", "last_used", "expires_in")
     list_filter = (UserFilter, ("application", admin.RelatedOnlyFieldListFilter), SessionKindFilter)
     search_fields = ("user__email", "application__name")
     list_select_related = ("user", "application")
     ordering = ("-created",)
     actions = ("revoke_selected",)
     object_actions = ("revoke",)
-    fields = ("user", "application", "kind", "scope", "started", "last_used", "expires")
+    fields = ("user", "application", "kind", "scope", "started_at", "last_used_at", "expires_at")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -130,12 +135,28 @@ class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.application.name)
 
     @admin.display(description=_("started"), ordering="family_started")
-    def started(self, obj: Session):
-        return obj.family_started
+    def started(self, obj: Session) -> str:
+        return display.when(obj.family_started, compact=True)
 
     @admin.display(description=_("last used"), ordering="created")
-    def last_used(self, obj: Session):
-        return obj.created
+    def last_used(self, obj: Session) -> str:
+        return display.when(obj.created, compact=True)
+
+    @admin.display(description=_("expires"), ordering="expires")
+    def expires_in(self, obj: Session) -> str:
+        return display.when(obj.expires, compact=True)
+
+    @admin.display(description=_("started"))
+    def started_at(self, obj: Session) -> str:
+        return display.when(obj.family_started)
+
+    @admin.display(description=_("last used"))
+    def last_used_at(self, obj: Session) -> str:
+        return display.when(obj.created)
+
+    @admin.display(description=_("expires"))
+    def expires_at(self, obj: Session) -> str:
+        return display.when(obj.expires)
 
     def changelist_view(self, request, extra_context=None):
         title = _("Live sessions")

@@ -123,9 +123,13 @@ class TestExtract:
             assert str(parsed) == value.lower()
 
     @given(st.text(max_size=120), st.dictionaries(st.sampled_from(["client_id", "client_secret"]), param_text))
-    def test_the_logged_client_id_is_a_uuid_or_a_placeholder(self, authorization, params):
-        logged = client_auth.claimed_client_id(authorization, params)
-        assert logged in (None, "(malformed)") or authorization.client_uuid(logged) is not None
+    def test_the_logged_client_id_is_a_uuid_an_imported_dot_id_or_a_placeholder(self, header, params):
+        logged = client_auth.claimed_client_id(header, params)
+        if logged in (None, "(malformed)") or authorization.client_uuid(logged) is not None:
+            return
+        # An imported django-oauth-toolkit ID: letters, digits and ._~- only, so nothing else reaches a log.
+        assert authorization.legacy_client_id(logged) == logged
+        assert re.fullmatch(r"[A-Za-z0-9._~-]{1,100}", logged)
 
 
 class TestResolveScope:
