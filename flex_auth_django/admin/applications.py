@@ -36,12 +36,12 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     """API applications with their activity; credentials change only through confirmed actions."""
 
     # Fits 1366 px with the navigation sidebar open (tests/admin/test_browser.py measures it):
-    # shortened client IDs with a copy button, relative times, columns that never wrap.
+    # shortened client IDs with a copy button, a relative "last used", cells that never wrap.
+    # "Created" is on the application's page (the list is newest first).
     list_display = (
         "name",
-        "api_type",
+        "api",
         "client_id_copy",
-        "created_on",
         "last_used_ago",
         "is_active",
         "tokens_24h",
@@ -77,6 +77,10 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         css = {"all": ("flex_auth_django/admin/flex_admin.css",)}
         js = ("flex_auth_django/admin/copy.js",)
 
+    @admin.display(description=_("API type"), ordering="api_type")
+    def api(self, obj: Application) -> str:
+        return obj.get_api_type_display().removesuffix(" API")
+
     @admin.display(description=_("client ID"), ordering="client_id")
     def client_id_copy(self, obj: Application) -> str:
         return display.client_id(obj, compact=True)
@@ -84,10 +88,6 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     @admin.display(description=_("client ID"))
     def client_id_full(self, obj: Application) -> str:
         return display.client_id(obj)
-
-    @admin.display(description=_("created"), ordering="created")
-    def created_on(self, obj: Application) -> str:
-        return display.when(obj.created, compact=True)
 
     @admin.display(description=_("last used"), ordering="last_used")
     def last_used_ago(self, obj: Application) -> str:
@@ -111,11 +111,11 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
             _("(only the last 4 characters are kept)"),
         )
 
-    @admin.display(description=_("tokens issued (24 h)"), ordering="tokens_24h")
+    @admin.display(description=_("tokens (24 h)"), ordering="tokens_24h")
     def tokens_24h(self, obj: Application) -> int:
         return getattr(obj, "tokens_24h", 0)
 
-    @admin.display(description=_("live sessions"), ordering="live_sessions")
+    @admin.display(description=_("sessions"), ordering="live_sessions")
     def live_sessions(self, obj: Application) -> str:
         count = getattr(obj, "live_sessions", 0)
         if obj.pk is None:

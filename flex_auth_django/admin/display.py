@@ -29,6 +29,8 @@ def exact(value: datetime) -> str:
 
 def relative(value: datetime, now: datetime | None = None) -> str:
     now = now or timezone.now()
+    if abs((now - value).total_seconds()) < 60:
+        return _("just now")
     if value <= now:
         return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
     return _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}

@@ -37,9 +37,13 @@ class TestList:
         response = staff_client.get(app_url("changelist"))
         assert response.status_code == 200
         html = response.content.decode()
-        for heading in ("Name", "API type", "Client ID", "Created", "Last used", "Active"):
+        # "Created" moved to the application's page so that the list fits 1366 px (issue 14, part 5).
+        for heading in ("Name", "API type", "Client ID", "Last used", "Active", "Tokens (24 h)", "Sessions"):
             assert f">{heading}<" in html or f">{heading}</a>" in html, heading
         assert "Shop web" in html and str(app.client_id) in html and "Marketplace API" in html
+        page = staff_client.get(app_url("change", app.pk)).content.decode()
+        assert ">Created:<" in page and f'datetime="{app.created.isoformat()}"' in page
+        assert f'data-copy-value="{app.client_id}"' in page and f'data-copy-value="{app.client_id}"' in html
 
     def test_never_shows_a_secret_or_its_digest(self, staff_client):
         app = ApplicationFactory()
@@ -368,3 +372,20 @@ class TestListActions:
         rb.refresh_from_db()
         assert ra.revoked is not None and rb.revoked is None
         assert not AccessToken.objects.filter(application=b, revoked__isnull=False).exists()
+
+
+class TestReloadingTheSecretPage:
+    """Issue 14 part 5: a reload re-sends the creation form; it gets a page with a message and ways on."""
+
+    def test_says_what_happened_and_links_to_the_application(self, staff_client):
+        data = new_app(name="Shop", api_type="integration")
+        first = shown_secret(staff_client.post(app_url("add"), data))
+        again = staff_client.post(app_url("add"), data)
+        html = again.content.decode()
+        app = Application.objects.get()
+        assert again.status_code == 200 and "no-store" in again["Cache-Control"]
+        assert "Please correct the error" not in html and first not in html
+        assert 'id="flex-resubmitted"' in html and "cannot be shown again" in html
+        assert app_url("change", app.pk) in html  # "Open “Shop”"
+        assert app_url("regenerate_secret", app.pk) in html
+        assert app_url("add") in html and app_url("changelist") in html

@@ -173,3 +173,22 @@ class TestRevoke:
     def test_an_ended_session_redirects_with_a_message(self, staff_client, world):
         response = staff_client.post(session_url("revoke", world["rotated"].pk), {"confirm": "True"}, follow=True)
         assert response.redirect_chain and "doesn’t exist" in response.content.decode()
+
+
+class TestTimes:
+    """Issue 14 part 5: the list and a session's page format times the same way; never the raw ISO string."""
+
+    def test_list_and_page_show_formatted_times(self, staff_client, world):
+        import re
+
+        row = world["alice_shop"]
+        pages = (staff_client.get(session_url("changelist")), staff_client.get(session_url("change", row.pk)))
+        for response in pages:
+            html = response.content.decode()
+            shown = re.findall(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', html)
+            assert shown, html
+            assert f'datetime="{row.expires.isoformat()}"' in html
+            for _iso, exact, text in shown:
+                assert not re.search(r"\d{4}-\d{2}-\d{2}", exact + text)  # formatted, not str(datetime)
+        page = pages[1].content.decode()
+        assert str(row.expires) not in page and row.expires.isoformat() + "<" not in page
