@@ -85,8 +85,13 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The password grant's `username` is the user's email.
-AUTHENTICATION_BACKENDS = ["flex_auth_django.backends.EmailBackend"]
+# Both: EmailBackend signs users in by email (the password grant's `username`; first, so a
+# right password costs one hash), and Django's ModelBackend keeps the admin's username login,
+# also for users whose email is blank or shared with another account.
+AUTHENTICATION_BACKENDS = [
+    "flex_auth_django.backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"

@@ -34,7 +34,9 @@ class EmailBackend(ModelBackend):
     """ModelBackend keyed on a case-insensitive email instead of USERNAME_FIELD.
 
     Like ModelBackend, it runs the password hasher when no single user matches, so an
-    unknown email takes as long as a wrong password.
+    unknown email takes as long as a wrong password. A blank email never matches, and an
+    email two accounts share matches neither: list it after ModelBackend in
+    AUTHENTICATION_BACKENDS and both still sign in by username (README).
 
     `resolve_account()` is its lookup, run by the throttle before any hash
     (flex_auth_django.accounts); `authenticate()` then reuses that result, so the
@@ -46,7 +48,12 @@ class EmailBackend(ModelBackend):
     """
 
     def lookup(self, email: str) -> list[Any]:
-        """Up to two users whose email matches case-insensitively (two: the match is ambiguous)."""
+        """Up to two users whose email matches case-insensitively (two: the match is ambiguous).
+
+        A blank email matches no one: users without an email sign in by username (ModelBackend).
+        """
+        if not email.strip():
+            return []
         User = get_user_model()
         return list(User._default_manager.filter(email__iexact=email)[:2])
 
