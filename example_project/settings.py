@@ -7,11 +7,19 @@ from pathlib import Path
 
 import dj_database_url
 
+from example_project import local_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-project-insecure-key-change-me-in-production-0123456789")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = ["*"] if DEBUG else os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")
+# DJANGO_SECRET_KEY in production; otherwise a random key made for this checkout, in a file
+# git ignores (never a fixed public string: tokens' digests and successors are keyed from it).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret.load_or_create(BASE_DIR / ".secret_key")
+# Only `make demo` turns DEBUG on (DJANGO_DEBUG=1).
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
+# Never "*": the host names the site answers to (the RFC 8414 metadata is built for them).
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -9,6 +9,6 @@ class FlexAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import abuse_checks, audit, checks, receivers  # noqa: F401  (registration side effects)
+        from . import abuse_checks, audit, checks, checks_keys, receivers  # noqa: F401  (registration side effects)
         from .adoption import checks as adoption_checks  # noqa: F401
         from .idp import checks as idp_checks  # noqa: F401
