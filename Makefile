@@ -6,14 +6,23 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-browser lint sdk-deps bench clean
+.PHONY: install demo test test-browser test-packaging lint sdk-deps bench dist clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
+	touch $@
+
+# The package with the test and serve extras (what `make test` and the bench need).
+$(VENV)/.installed: pyproject.toml | $(VENV)/.created
 	$(PIP) install --quiet -e ".[test,serve]"
+	touch $@
+
+# Only what the demo needs: the package and the `demo` extra, no test tools.
+$(VENV)/.demo-installed: pyproject.toml | $(VENV)/.created
+	$(PIP) install --quiet -e ".[demo]"
 	touch $@
 
 # The official Sharetribe SDKs, for the end-to-end tests (tests/sdk).
@@ -23,12 +32,12 @@ tests/sdk/node_modules/.installed: tests/sdk/package.json tests/sdk/package-lock
 	cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: install
+demo: $(VENV)/.demo-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py flex_demo --base-url http://$(HOST):$(PORT)
 	@echo
 	@echo "Serving the example site on http://$(HOST):$(PORT)/ (admin at /admin/). Ctrl-C stops it."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 DJANGO_ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install sdk-deps
 	$(VENV)/bin/pytest -m "not browser"
@@ -43,9 +52,18 @@ test-browser: install
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# The wheel and the sdist into dist/ (pip install dist/flex_auth_django-*.whl).
+dist: install
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+
+# The wheel installed into a fresh virtualenv outside the repo, serving a minimal site.
+test-packaging: install
+	bash tests/packaging/smoke.sh
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) tests/sdk/node_modules db.sqlite3
+	rm -rf $(VENV) tests/sdk/node_modules db.sqlite3 dist build
