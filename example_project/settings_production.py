@@ -1,0 +1,112 @@
+"""Production settings of the example site: every secret and host from the environment, nothing open by default.
+
+Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL), REDIS_URL,
+FLEX_ISSUER (the public https URL the metadata names). Optional: FLEX_NUM_PROXIES (default
+1, one reverse proxy such as nginx in front), FLEX_CORS_ALLOWED_ORIGINS (browser clients'
+origins, comma-separated), FLEX_DIGEST_KEYS ("k2:key,k1:older key", current first),
+DJANGO_STATIC_ROOT, FLEX_SECURITY_LOG (a file for the security events; stdout otherwise),
+DJANGO_HSTS_SECONDS. README: "Deploying to production".
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+REQUIRED = ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "FLEX_ISSUER")
+_missing = [name for name in REQUIRED if not os.environ.get(name)]
+if _missing:  # before the base settings run, so nothing falls back to a development default
+    raise ImproperlyConfigured(f"Production settings need these environment variables: {', '.join(_missing)}")
+
+from example_project.settings import *  # noqa: E402, F403
+from example_project.settings import BASE_DIR, FLEX_AUTH, INSTALLED_APPS, MIDDLEWARE  # noqa: E402
+
+
+def _csv(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = False
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+ALLOWED_HOSTS = _csv("DJANGO_ALLOWED_HOSTS")
+# DATABASES and CACHES come from DATABASE_URL and REDIS_URL in the base settings.
+
+# -- HTTPS behind a reverse proxy -------------------------------------------------------
+# The proxy terminates TLS and sets X-Forwarded-Proto; it must overwrite (never pass on) a
+# client's own X-Forwarded-Proto, or anyone could claim https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = True
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 86400)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False  # a deliberate, hard-to-undo choice: leave it to the site
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+# Only needed when the admin's Origin differs from the Host the proxy passes on.
+CSRF_TRUSTED_ORIGINS = _csv("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# -- Static files: collectstatic into STATIC_ROOT, served by WhiteNoise ------------------
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# -- CORS for browser clients (the Sharetribe browser SDK on another origin) -------------
+# Only the auth endpoints, only the listed origins, no cookies: tokens travel in the body
+# and the Authorization header.
+CORS_ALLOWED_ORIGINS = _csv("FLEX_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/(oauth|v1/auth)/(token|revoke)$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 86400
+
+INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders"]
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
+MIDDLEWARE = [
+    *MIDDLEWARE[: _security + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # right after SecurityMiddleware
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights answer early
+    *MIDDLEWARE[_security + 1 :],
+]
+
+# -- flex_auth_django -----------------------------------------------------------------------
+FLEX_AUTH = {
+    **FLEX_AUTH,
+    # One proxy (nginx, a load balancer) appends the client's address to X-Forwarded-For;
+    # only that entry is believed. 0 when clients connect to the app server directly.
+    "NUM_PROXIES": int(os.environ.get("FLEX_NUM_PROXIES", "1")) or None,
+}
+# The metadata's issuer and endpoint URLs; never taken from the request's Host.
+from flex_auth_django.settings import DEFAULTS as _FLEX_DEFAULTS  # noqa: E402  TODO: drop once ISSUER is on main
+
+if "ISSUER" in _FLEX_DEFAULTS:
+    FLEX_AUTH["ISSUER"] = os.environ["FLEX_ISSUER"]
+if os.environ.get("FLEX_DIGEST_KEYS"):
+    FLEX_AUTH["DIGEST_KEYS"] = [tuple(pair.split(":", 1)) for pair in _csv("FLEX_DIGEST_KEYS")]
+
+# DOT's oauth2_provider.W006 ("tokens are stored in plaintext") is about DOT's own token
+# tables. This site stores every token and secret only as a keyed digest (flex_auth_django's
+# models, whatever DOT's flag says); the base settings set COMPLIANT_BCP_RFC9700_TOKEN_STORAGE
+# anyway, which keeps W006 quiet without silencing it.
+
+# -- Logging: the security events (flex_auth_django.security) to stdout or a file -------
+_security_handler = (
+    {"class": "logging.handlers.WatchedFileHandler", "filename": os.environ["FLEX_SECURITY_LOG"], "formatter": "plain"}
+    if os.environ.get("FLEX_SECURITY_LOG")
+    else {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}
+)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": _security_handler,
+    },
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        "flex_auth_django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # INFO: every issued, refreshed, revoked and refused token; WARNING: throttling, reuse.
+        "flex_auth_django.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
+}

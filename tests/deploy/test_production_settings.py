@@ -1,0 +1,207 @@
+"""The README's production settings (example_project/settings_production.py), as an operator runs them.
+
+`check --deploy` is clean of our own and DOT's warnings; the site served by deploy/serve.sh
+answers a browser's CORS preflight to the token endpoint, redirects plain HTTP, refuses
+foreign Host headers, takes the client IP from the one trusted proxy, and writes the
+security events to the configured log file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+from urllib.parse import urlencode, urlparse
+
+import pytest
+
+from tests.cache_fixtures import REDIS_URL, redis_reachable
+from tests.deploy.conftest import ProductionSite, manage, production_env
+from tests.serving import ROOT
+
+HOST = "auth.example.com"
+ORIGIN = "https://shop.example.com"
+PROXIED = {"Host": HOST, "X-Forwarded-Proto": "https"}  # what deploy/nginx.conf sets
+
+
+def check_deploy(env) -> subprocess.CompletedProcess:
+    return manage(env, "check", "--deploy", check=False)
+
+
+def ids(output: str) -> set[str]:
+    return set(re.findall(r"\(([a-z0-9_]+\.[A-Z]\d+)\)", output))
+
+
+def test_check_deploy_is_clean_of_our_and_dots_messages(tmp_path):
+    result = check_deploy(production_env(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    found = ids(output)
+    assert not {i for i in found if i.startswith(("flex_auth.", "oauth2_provider."))}, output
+    # Only Django's HSTS-preload advice remains: submitting a domain to browsers' preload
+    # lists is the site's own, hard-to-undo decision (README).
+    assert found <= {"security.W021"}, output
+
+
+def test_the_production_settings_refuse_to_load_without_their_environment(tmp_path):
+    env = production_env(tmp_path)
+    for name in ("DJANGO_SECRET_KEY", "FLEX_ISSUER", "REDIS_URL"):
+        del env[name]
+    result = manage(env, "check", check=False)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY, REDIS_URL, FLEX_ISSUER" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("example-project-insecure-key-change-me-in-production-0123456789", "is a published value"),
+        ("django-insecure-" + "x7#k2!q9@z" * 5, "development placeholder"),
+        ("ab" * 40, "too little entropy"),
+    ],
+)
+def test_check_deploy_fails_on_a_public_or_weak_secret_key(tmp_path, key, reason):
+    result = check_deploy(production_env(tmp_path, DJANGO_SECRET_KEY=key))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "flex_auth.E020" in output and reason in output, output
+    assert key not in output  # the check names the setting, never its value
+
+
+def test_check_deploy_fails_on_a_documented_digest_key(tmp_path):
+    result = check_deploy(production_env(tmp_path, FLEX_DIGEST_KEYS="k2:new key,k1:" + "q" * 3 + "Zr8vT2mW" * 6))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "flex_auth.E021" in output and "'k2' is a published value" in output, output
+    assert "'k1'" not in output
+
+
+def test_check_deploy_accepts_generated_digest_keys(tmp_path):
+    import secrets
+
+    keys = f"k2:{secrets.token_urlsafe(32)},k1:{secrets.token_urlsafe(32)}"
+    result = check_deploy(production_env(tmp_path, FLEX_DIGEST_KEYS=keys))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "flex_auth.E021" not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not redis_reachable():
+        pytest.skip(f"needs Redis at {REDIS_URL} (the production settings require REDIS_URL)")
+    workdir = tmp_path_factory.mktemp("production")
+    production = ProductionSite(workdir, FLEX_SECURITY_LOG=str(workdir / "security.log"))
+    production.security_log = workdir / "security.log"
+    production.start()
+    yield production
+    production.stop()
+
+
+@pytest.fixture(scope="module")
+def marketplace_client_id(site) -> str:
+    out = manage(site.env, "flex_create_application", "--name", "Shop", "--api-type", "marketplace", "--json")
+    return json.loads(out.stdout)["client_id"]
+
+
+def request(site, method: str, path: str, body: str | None = None, **headers: str) -> http.client.HTTPResponse:
+    parsed = urlparse(site.base)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+    conn.request(method, path, body=body, headers={**PROXIED, **headers})
+    response = conn.getresponse()
+    response.body = response.read()
+    conn.close()
+    return response
+
+
+def test_a_cors_preflight_to_the_token_endpoint_is_answered(site):
+    for path in ("/oauth/token", "/v1/auth/token"):
+        response = request(
+            site,
+            "OPTIONS",
+            path,
+            Origin=ORIGIN,
+            **{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"},
+        )
+        assert response.status == 200, (path, response.status, response.body)
+        assert response.getheader("Access-Control-Allow-Origin") == ORIGIN
+        allowed = response.getheader("Access-Control-Allow-Headers", "").lower()
+        assert "authorization" in allowed and "content-type" in allowed
+        assert "POST" in response.getheader("Access-Control-Allow-Methods", "")
+        assert response.getheader("Access-Control-Allow-Credentials") is None  # no cookies cross origins
+
+
+def test_a_token_request_from_an_allowed_origin_carries_cors_headers(site, marketplace_client_id):
+    body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = request(site, "POST", "/v1/auth/token", body, Origin=ORIGIN, **form)
+    assert response.status == 200, response.body
+    assert response.getheader("Access-Control-Allow-Origin") == ORIGIN
+    assert json.loads(response.body)["token_type"] == "bearer"
+    other = request(site, "POST", "/v1/auth/token", body, Origin="https://evil.example", **form)
+    assert other.status == 200  # CORS is the browser's check; the answer just lacks the header
+    assert other.getheader("Access-Control-Allow-Origin") is None
+
+
+def test_cors_is_limited_to_the_auth_endpoints(site):
+    response = request(site, "OPTIONS", "/admin/login/", Origin=ORIGIN, **{"Access-Control-Request-Method": "POST"})
+    assert response.getheader("Access-Control-Allow-Origin") is None
+
+
+def test_plain_http_is_redirected_to_https(site):
+    response = request(site, "GET", "/.well-known/oauth-authorization-server", **{"X-Forwarded-Proto": "http"})
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{HOST}/.well-known/oauth-authorization-server"
+
+
+def test_a_foreign_host_header_is_refused(site):
+    response = request(site, "GET", "/.well-known/oauth-authorization-server", Host="evil.example")
+    assert response.status == 400
+
+
+def test_https_answers_carry_hsts(site):
+    response = request(site, "GET", "/.well-known/oauth-authorization-server")
+    assert response.status == 200, response.body
+    assert response.getheader("Strict-Transport-Security", "").startswith("max-age=31536000")
+    metadata = json.loads(response.body)
+    assert metadata["token_endpoint"].startswith(f"https://{HOST}/")
+
+
+def test_the_admin_static_files_are_served_by_whitenoise(site):
+    login = request(site, "GET", "/admin/login/")
+    assert login.status == 200
+    css = re.search(rb'href="(/static/admin/css/base\.[0-9a-f]+\.css)"', login.body)
+    assert css, "the admin links its CSS through the manifest (collectstatic ran)"
+    response = request(site, "GET", css.group(1).decode())
+    assert response.status == 200
+    assert response.getheader("Cache-Control", "").startswith("max-age=315360000")
+
+
+def test_security_events_reach_the_log_file_with_the_proxied_client_ip(site, marketplace_client_id):
+    body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.9"}
+    before = len(site.security_log.read_text())
+    assert request(site, "POST", "/oauth/token", body, **headers).status == 200
+    log = site.security_log.read_text()[before:]
+    line = next(line for line in log.splitlines() if "event=issued" in line)
+    assert "flex_auth_django.security" in line
+    assert "ip=203.0.113.9" in line  # FLEX_NUM_PROXIES=1: the entry the proxy wrote
+    token = json.loads(request(site, "POST", "/oauth/token", body, **headers).body)["access_token"]
+    assert token not in site.security_log.read_text()
+
+
+def test_a_client_cannot_choose_its_address_behind_the_proxy(site, marketplace_client_id):
+    body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
+    # The client wrote the first entry; nginx (deploy/nginx.conf) replaces the header, a
+    # proxy that appends leaves the client's entry in front of its own: only the last counts.
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "1.2.3.4, 198.51.100.7"}
+    before = len(site.security_log.read_text())
+    assert request(site, "POST", "/oauth/token", body, **headers).status == 200
+    log = site.security_log.read_text()[before:]
+    assert "ip=198.51.100.7" in log and "ip=1.2.3.4" not in log
+
+
+def test_deploy_serve_sh_is_what_the_dockerfile_runs():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["deploy/serve.sh"]' in dockerfile
+    assert "DJANGO_SETTINGS_MODULE=example_project.settings_production" in dockerfile
