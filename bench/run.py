@@ -63,6 +63,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import importlib.metadata
 import json
 import os
 import platform
@@ -185,6 +186,59 @@ def manage(settings: str, url: str, *args: str, env: dict[str, str] | None = Non
 # -- servers ---------------------------------------------------------------------------------
 
 
+SERVER_KINDS = ("gunicorn-sync", "gunicorn-gthread", "granian")
+
+
+def server_command(kind: str, wsgi: str, port: int, workers: int, threads: int = 4) -> list[str]:
+    """The command line of one WSGI server kind on 127.0.0.1:`port`.
+
+    granian runs as deploy/serve.sh runs it in production (WSGI interface, HTTP/1, no
+    websockets, one blocking thread per worker unless `threads` says otherwise).
+    """
+    bindir = Path(sys.executable).parent
+    if kind == "granian":
+        return [
+            str(bindir / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--http",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--working-dir",
+            str(ROOT),
+            wsgi,
+        ]
+    worker_class = {"gunicorn-sync": ["sync"], "gunicorn-gthread": ["gthread", "--threads", str(threads)]}[kind]
+    return [
+        str(bindir / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        *worker_class,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
+        wsgi,
+    ]
+
+
 @dataclass
 class Server:
     name: str
@@ -192,6 +246,8 @@ class Server:
     port: int
     env: dict[str, str]
     workers: int = 2
+    kind: str = "gunicorn-sync"
+    threads: int = 1
     process: subprocess.Popen | None = None
     log: Path = field(default_factory=Path)
 
@@ -201,26 +257,8 @@ class Server:
 
     def start(self) -> None:
         check_port_free(self.port)
-        self.log = OUT / f"{self.name}-gunicorn.log"
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        cmd = [
-            str(gunicorn),
-            "--workers",
-            str(self.workers),
-            "--worker-class",
-            "sync",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(ROOT),
-            self.wsgi,
-        ]
+        self.log = OUT / f"{self.name}-{self.kind}.log"
+        cmd = server_command(self.kind, self.wsgi, self.port, self.workers, self.threads)
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         with open(self.log, "w") as log:
             # A session of its own, so stop() can end the master and its workers together.
@@ -237,7 +275,7 @@ class Server:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 tail = self.log.read_text()[-3000:] if self.log.exists() else ""
-                raise BenchError(f"{self.name} did not start (gunicorn log {self.log}):\n{tail}")
+                raise BenchError(f"{self.name} did not start ({self.kind} log {self.log}):\n{tail}")
             time.sleep(0.3)
 
     def stop(self) -> None:
@@ -245,7 +283,7 @@ class Server:
         if process is None or process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown of the workers
+            process.send_signal(signal.SIGTERM)  # gunicorn and granian: graceful shutdown of the workers
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -296,6 +334,20 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             "flex_anon",
             "anonymous client_credentials",
             "flex",
+            "POST",
+            token,
+            form(grant_type="client_credentials", client_id=mp["client_id"]),
+            flex_events="issued",
+            group="ceiling",
+        ),
+        # The same two on granian WSGI (deploy/serve.sh), interleaved with gunicorn's: the serving ratio.
+        Scenario(
+            "granian_hello", "hello-world Django view (granian)", "granian", "GET", "/bench/hello", group="ceiling"
+        ),
+        Scenario(
+            "granian_anon",
+            "anonymous client_credentials (granian)",
+            "granian",
             "POST",
             token,
             form(grant_type="client_credentials", client_id=mp["client_id"]),
@@ -462,6 +514,13 @@ CONTEXT_RATIOS = [
     ("password grant vs DOT's password grant", "flex_password", "dot_password_plain"),
     ("flex site hello-world vs stock DOT site hello-world", "flex_hello", "dot_hello"),
 ]
+# Serving: the flex site on granian WSGI against gunicorn sync, same workers, same run (issue 12 item 6).
+SERVING_RATIOS = [
+    ("granian WSGI vs gunicorn sync: hello-world view", "granian_hello", "flex_hello"),
+    ("granian WSGI vs gunicorn sync: anonymous client_credentials", "granian_anon", "flex_anon"),
+    ("anonymous client_credentials vs hello-world, on granian", "granian_anon", "granian_hello"),
+]
+SITE_NAMES = {"flex": "flex", "granian": "flex (granian)", "dot": "stock DOT"}
 
 
 # -- load --------------------------------------------------------------------------------------
@@ -742,6 +801,7 @@ def machine(pg_url: str) -> dict[str, str]:
         "oauthlib": oauthlib.__version__,
         "psycopg": psycopg.__version__,
         "gunicorn": gunicorn.__version__,
+        "granian": importlib.metadata.version("granian"),
         "wrk": command_output("wrk", "-v").splitlines()[0] if shutil.which("wrk") else "?",
         "Commit": commit,
     }
@@ -794,7 +854,7 @@ def render(
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for r in results:
-        site = "flex" if r.scenario.site == "flex" else "stock DOT"
+        site = SITE_NAMES[r.scenario.site]
         if r.scenario.skipped:
             lines.append(f"| {site} | {r.scenario.label} | | | | | skipped: {r.scenario.skipped} |")
             continue
@@ -813,6 +873,19 @@ def render(
             lines.append(f"| {label} | {value:.2f}x | >= {minimum:g}x | {verdict} |")
     lines += ["", "Context (no target):", "", "| Ratio | Value |", "|---|---:|"]
     for label, a, b in CONTEXT_RATIOS:
+        value = ratio(by_key, a, b)
+        lines.append(f"| {label} | {'n/a' if value is None else f'{value:.2f}x'} |")
+    lines += [
+        "",
+        "## Serving: granian WSGI vs gunicorn sync",
+        "",
+        f"The flex site a second time, on granian WSGI ({args.workers} workers, 1 blocking thread each, as "
+        "deploy/serve.sh runs it), measured interleaved with the gunicorn sync scenarios of the same group.",
+        "",
+        "| Ratio | Value |",
+        "|---|---:|",
+    ]
+    for label, a, b in SERVING_RATIOS:
         value = ratio(by_key, a, b)
         lines.append(f"| {label} | {'n/a' if value is None else f'{value:.2f}x'} |")
     if scale:
@@ -866,6 +939,9 @@ def print_summary(results: list[Result], by_key: dict[str, Result]) -> None:
             say(f"  {label:<62} {'n/a':>8}  (>= {minimum:g}x)  not measured")
         else:
             say(f"  {label:<62} {value:>7.2f}x  (>= {minimum:g}x)  {'met' if value >= minimum else 'NOT met'}")
+    for label, a, b in SERVING_RATIOS:
+        value = ratio(by_key, a, b)
+        say(f"  {label:<62} {'n/a' if value is None else f'{value:.2f}x':>8}")
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -890,6 +966,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="'' to use local memory instead")
     parser.add_argument("--flex-port", type=int, default=8251)
     parser.add_argument("--dot-port", type=int, default=8252)
+    parser.add_argument("--granian-port", type=int, default=8253, help="the flex site on granian (serving scenarios)")
     parser.add_argument(
         "--pool-rate", type=int, default=4000, help="single-use refresh tokens seeded per measured second"
     )
@@ -918,7 +995,7 @@ def main(argv: list[str]) -> int:
         dot = {"cc_plain": empty, "cc_hashed": empty, "pw_plain": empty, "pw_hashed": empty}
         dot["pools"] = {**dot_pools, "users": ""}
         for s in build_scenarios(flex, dot, True):
-            say(f"{s.key:<22} {s.site:<5} {s.label}")
+            say(f"{s.key:<22} {s.site:<7} {s.label}")
         return 0
     if args.threads > args.connections:
         raise BenchError("--threads must not exceed --connections")
@@ -926,7 +1003,7 @@ def main(argv: list[str]) -> int:
     load_start = os.getloadavg()[0]
     ensure_wrk()
     OUT.mkdir(parents=True, exist_ok=True)
-    for port in (args.flex_port, args.dot_port):
+    for port in (args.flex_port, args.dot_port, args.granian_port):
         check_port_free(port)
     if args.redis_url:
         check_redis(args.redis_url)
@@ -967,10 +1044,16 @@ def main(argv: list[str]) -> int:
     servers = {
         "flex": Server("flex", "bench.flex_site.wsgi:application", args.flex_port, flex_env, args.workers),
         "dot": Server("dot", "bench.stock_dot.wsgi:application", args.dot_port, dot_env, args.workers),
+        "granian": Server(
+            "flex", "bench.flex_site.wsgi:application", args.granian_port, flex_env, args.workers, kind="granian"
+        ),
     }
     results: list[Result] = []
     try:
-        say(f"== starting gunicorn: flex site on :{args.flex_port}, stock DOT on :{args.dot_port}")
+        say(
+            f"== starting gunicorn: flex site on :{args.flex_port}, stock DOT on :{args.dot_port}; "
+            f"granian: flex site on :{args.granian_port}"
+        )
         for server in servers.values():
             server.start()
         flex_protected = _served(servers["flex"].base + "/bench/api/flex")
@@ -981,7 +1064,7 @@ def main(argv: list[str]) -> int:
             raise BenchError(f"unknown scenarios {sorted(unknown)}; see --list")
         for group in _groups(scenarios):
             runs = [
-                Run(s, servers[s.site], security_log if s.site == "flex" else None)
+                Run(s, servers[s.site], security_log if s.site in ("flex", "granian") else None)
                 for s in group
                 if not wanted or s.key in wanted
             ]
