@@ -19,7 +19,9 @@ What one run does, from a fresh clone:
       the password and refresh grants.
     Both sites serve the same bench views (bench/views.py): a hello-world Django view, a
     view that runs one check_password, and one DRF view mounted unprotected and behind
-    each authentication class.
+    each authentication class. A third server runs the flex site again under granian WSGI
+    (--granian-port, --granian-threads): its hello-world and anonymous client_credentials
+    are measured in the same interleaved group as gunicorn's, for the serving ratios.
  4. Drives every scenario with wrk from this machine (bench/wrk/pool.lua): a warm-up,
     then --duration seconds at --connections connections (3x as long where a password is
     hashed). Scenarios compared by a target form a group and are measured in --rounds
@@ -193,7 +195,7 @@ def server_command(kind: str, wsgi: str, port: int, workers: int, threads: int =
     """The command line of one WSGI server kind on 127.0.0.1:`port`.
 
     granian runs as deploy/serve.sh runs it in production (WSGI interface, HTTP/1, no
-    websockets, one blocking thread per worker unless `threads` says otherwise).
+    websockets, `threads` blocking threads per worker: serve.sh uses 2).
     """
     bindir = Path(sys.executable).parent
     if kind == "granian":
@@ -879,8 +881,9 @@ def render(
         "",
         "## Serving: granian WSGI vs gunicorn sync",
         "",
-        f"The flex site a second time, on granian WSGI ({args.workers} workers, 1 blocking thread each, as "
-        "deploy/serve.sh runs it), measured interleaved with the gunicorn sync scenarios of the same group.",
+        f"The flex site a second time, on granian WSGI ({args.workers} workers, {args.granian_threads} blocking "
+        "thread(s) each; deploy/serve.sh runs 2), measured interleaved with the gunicorn sync scenarios of the "
+        "same group.",
         "",
         "| Ratio | Value |",
         "|---|---:|",
@@ -968,6 +971,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--dot-port", type=int, default=8252)
     parser.add_argument("--granian-port", type=int, default=8253, help="the flex site on granian (serving scenarios)")
     parser.add_argument(
+        "--granian-threads", type=int, default=2, help="granian blocking threads per worker (default 2, as serve.sh)"
+    )
+    parser.add_argument(
         "--pool-rate", type=int, default=4000, help="single-use refresh tokens seeded per measured second"
     )
     parser.add_argument("--scale-rows", default="10000,1000000", help="token-table sizes for the scale test")
@@ -1045,7 +1051,13 @@ def main(argv: list[str]) -> int:
         "flex": Server("flex", "bench.flex_site.wsgi:application", args.flex_port, flex_env, args.workers),
         "dot": Server("dot", "bench.stock_dot.wsgi:application", args.dot_port, dot_env, args.workers),
         "granian": Server(
-            "flex", "bench.flex_site.wsgi:application", args.granian_port, flex_env, args.workers, kind="granian"
+            "flex",
+            "bench.flex_site.wsgi:application",
+            args.granian_port,
+            flex_env,
+            args.workers,
+            kind="granian",
+            threads=args.granian_threads,
         ),
     }
     results: list[Result] = []

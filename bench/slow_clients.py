@@ -4,15 +4,15 @@
     .venv/bin/python bench/slow_clients.py [--workers 2] [--seconds 12] [--output bench/serving.md]
 
 For each option (gunicorn sync, gunicorn gthread, granian WSGI, and nginx buffering in
-front of gunicorn sync) the example site runs as a real server on PostgreSQL. A probe
+front of gunicorn sync and of granian) the example site runs as a real server on PostgreSQL. A probe
 sends anonymous client_credentials requests (each on a new connection, 5 s timeout) for
 a few seconds with no slow clients (the baseline), then again while N connections trickle
-the headers of a request one byte a second and never finish them. N is the number of
-workers, then workers x threads, then 64. The report says how many probe requests were
+a request one byte a second and never finish it: first inside the headers, then inside the
+body. N is the number of workers, then workers x threads, then 64. The report says how many probe requests were
 answered, how many timed out, and their median and worst latency.
 
 Bounded: traffic only to 127.0.0.1, at most 64 slow connections, --seconds per phase
-(default 12), every server stopped on exit. nginx comes from Debian's packages
+(default 8), every server stopped on exit. nginx comes from Debian's packages
 (apt-get, if missing); without it that option is reported as not measured. Uses the
 PostgreSQL database <--db-prefix>_slow (recreated) and local-memory throttle counters.
 """
@@ -61,6 +61,7 @@ PROBE_THREADS = 4
 class Phase:
     slow: int
     seconds: float
+    mode: str = "headers"
     answered: int = 0
     timeouts: int = 0
     errors: int = 0
@@ -105,11 +106,23 @@ def probe(url: str, body: bytes, phase: Phase, deadline: float, lock: threading.
                 phase.errors += 1
 
 
-class Tricklers:
-    """N connections that send a request line and then one header byte a second, forever."""
+# What a slow client sends first; then one byte a second, and it never finishes.
+OPENINGS = {
+    # Headers: a request line and the start of a header line.
+    "headers": b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",
+    # Body: complete headers announcing a small form body, then the body byte by byte.
+    "body": (
+        b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4096\r\n\r\ngrant_type="
+    ),
+}
 
-    def __init__(self, port: int, count: int) -> None:
-        self.port, self.count = port, min(count, MAX_SLOW)
+
+class Tricklers:
+    """N connections that send the start of a request and then one more byte a second, forever."""
+
+    def __init__(self, port: int, count: int, mode: str = "headers") -> None:
+        self.port, self.count, self.opening = port, min(count, MAX_SLOW), OPENINGS[mode]
         self.sockets: list[socket.socket] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._trickle, daemon=True)
@@ -117,7 +130,7 @@ class Tricklers:
     def __enter__(self) -> Tricklers:
         for _ in range(self.count):
             sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-            sock.sendall(b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            sock.sendall(self.opening)
             self.sockets.append(sock)
         self.thread.start()
         time.sleep(1)  # let the server take them (accept, start reading)
@@ -137,10 +150,10 @@ class Tricklers:
                 sock.close()
 
 
-def run_phase(port: int, body: bytes, slow: int, seconds: float) -> Phase:
-    phase, lock = Phase(slow, seconds), threading.Lock()
+def run_phase(port: int, body: bytes, slow: int, seconds: float, mode: str = "headers") -> Phase:
+    phase, lock = Phase(slow, seconds, mode if slow else "-"), threading.Lock()
     url = f"http://127.0.0.1:{port}/oauth/token"
-    context = Tricklers(port, slow) if slow else contextlib.nullcontext()
+    context = Tricklers(port, slow, mode) if slow else contextlib.nullcontext()
     with context:
         deadline = time.monotonic() + seconds
         threads = [
@@ -270,12 +283,13 @@ def measure(option: Option, args: argparse.Namespace, env: dict[str, str], body:
         counts = sorted({args.workers, concurrency, MAX_SLOW})
         run_phase(port, body, 0, 1.0)  # warm-up
         option.phases.append(run_phase(port, body, 0, args.seconds / 2))
-        for count in counts:
-            option.phases.append(run_phase(port, body, count, args.seconds))
-            time.sleep(1)
+        for mode in ("headers", "body"):
+            for count in counts:
+                option.phases.append(run_phase(port, body, count, args.seconds, mode))
+                time.sleep(1)
         for phase in option.phases:
             say(
-                f"   {option.label:<40} slow={phase.slow:>2}: answered {phase.answered:>5}, "
+                f"   {option.label:<44} {phase.mode:<7} slow={phase.slow:>2}: answered {phase.answered:>5}, "
                 f"timeouts {phase.timeouts:>3}, p50 {phase.p50:7.1f} ms, worst {phase.worst:7.1f} ms"
             )
     finally:
@@ -291,18 +305,21 @@ def render(options: list[Option], args: argparse.Namespace) -> str:
         f"{args.workers} workers per option, PostgreSQL, the example site's anonymous `client_credentials` as "
         f"the probe ({PROBE_THREADS} probe threads, a new connection per request, {PROBE_TIMEOUT:g} s timeout, "
         f"{args.seconds / 2:g} s without slow clients, then {args.seconds:g} s per slow-client count). A slow "
-        "client sends a request line, then one header byte a second, and never finishes.",
+        "client sends the start of a request, then one more byte a second, and never finishes: *headers* "
+        "stops inside the headers, *body* sends complete headers and trickles a 4 KiB form body.",
         "",
-        "| Serving | slow connections | probes answered | answered per second | timed out | p50 ms | worst ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Serving | slow clients send | slow connections | probes answered | answered per second | timed out "
+        "| p50 ms | worst ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for option in options:
         if option.skipped:
-            lines.append(f"| {option.label} | | not measured: {option.skipped} | | | | |")
+            lines.append(f"| {option.label} | | | not measured: {option.skipped} | | | | |")
             continue
         for phase in option.phases:
             lines.append(
-                f"| {option.label} | {phase.slow} | {phase.answered:,} | {phase.answered / phase.seconds:,.1f} | "
+                f"| {option.label} | {phase.mode} | {phase.slow} | {phase.answered:,} | "
+                f"{phase.answered / phase.seconds:,.1f} | "
                 f"{phase.timeouts} | "
                 f"{phase.p50:.1f} | {phase.worst:.1f} |"
             )
@@ -313,7 +330,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker (default 4)")
-    parser.add_argument("--seconds", type=float, default=12, help="seconds per slow-client phase (default 12)")
+    parser.add_argument("--seconds", type=float, default=8, help="seconds per slow-client phase (default 8)")
     parser.add_argument("--port", type=int, default=8254)
     parser.add_argument("--proxy-port", type=int, default=8255)
     parser.add_argument("--pg-url", default="postgres://root@127.0.0.1:5432")
@@ -346,8 +363,9 @@ def main(argv: list[str]) -> int:
     options = [
         Option("gunicorn sync", "gunicorn-sync", 1),
         Option(f"gunicorn gthread ({args.threads} threads)", "gunicorn-gthread", args.threads),
-        Option("granian WSGI (deploy/serve.sh)", "granian", 1),
+        Option("granian WSGI, 2 threads (deploy/serve.sh)", "granian", 2),
         Option("nginx (buffering) + gunicorn sync", "gunicorn-sync", 1, proxy=True),
+        Option("nginx (buffering) + granian, 2 threads", "granian", 2, proxy=True),
     ]
     for option in options:
         say(f"== {option.label}")

@@ -71,6 +71,9 @@ def test_the_site_unit_serves_with_deploy_serve_sh():
     service = unit("flex-auth.service")["Service"]
     assert "deploy/serve.sh" in service["ExecStart"]
     assert service["EnvironmentFile"] == "/etc/flex-auth/env"
+    assert service["Environment"] == "HOST=127.0.0.1 PORT=8000"  # reachable only through nginx
+    assert "proxy_pass http://flex_auth;" in (DEPLOY / "nginx.conf").read_text()
+    assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx.conf").read_text()
 
 
 def compose() -> dict:
