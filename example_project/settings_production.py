@@ -72,15 +72,12 @@ MIDDLEWARE = [
 # -- flex_auth_django -----------------------------------------------------------------------
 FLEX_AUTH = {
     **FLEX_AUTH,
+    # The metadata's issuer and endpoint URLs; never taken from the request's Host.
+    "ISSUER": os.environ["FLEX_ISSUER"],
     # One proxy (nginx, a load balancer) appends the client's address to X-Forwarded-For;
     # only that entry is believed. 0 when clients connect to the app server directly.
     "NUM_PROXIES": int(os.environ.get("FLEX_NUM_PROXIES", "1")) or None,
 }
-# The metadata's issuer and endpoint URLs; never taken from the request's Host.
-from flex_auth_django.settings import DEFAULTS as _FLEX_DEFAULTS  # noqa: E402  TODO: drop once ISSUER is on main
-
-if "ISSUER" in _FLEX_DEFAULTS:
-    FLEX_AUTH["ISSUER"] = os.environ["FLEX_ISSUER"]
 if os.environ.get("FLEX_DIGEST_KEYS"):
     FLEX_AUTH["DIGEST_KEYS"] = [tuple(pair.split(":", 1)) for pair in _csv("FLEX_DIGEST_KEYS")]
 

@@ -91,7 +91,9 @@ def site(tmp_path_factory):
     if not redis_reachable():
         pytest.skip(f"needs Redis at {REDIS_URL} (the production settings require REDIS_URL)")
     workdir = tmp_path_factory.mktemp("production")
-    production = ProductionSite(workdir, FLEX_SECURITY_LOG=str(workdir / "security.log"))
+    production = ProductionSite(
+        workdir, FLEX_SECURITY_LOG=str(workdir / "security.log"), DJANGO_ALLOWED_HOSTS=f"{HOST},internal.example"
+    )
     production.security_log = workdir / "security.log"
     production.start()
     yield production
@@ -165,6 +167,16 @@ def test_https_answers_carry_hsts(site):
     assert response.getheader("Strict-Transport-Security", "").startswith("max-age=31536000")
     metadata = json.loads(response.body)
     assert metadata["token_endpoint"].startswith(f"https://{HOST}/")
+
+
+def test_the_metadata_names_the_configured_issuer_whatever_the_host(site):
+    for host in (HOST, "internal.example"):
+        response = request(site, "GET", "/.well-known/oauth-authorization-server", Host=host)
+        assert response.status == 200, response.body
+        metadata = json.loads(response.body)
+        assert metadata["issuer"] == f"https://{HOST}"
+        assert metadata["token_endpoint"].startswith(f"https://{HOST}/")
+        assert "internal.example" not in response.body.decode()
 
 
 def test_the_admin_static_files_are_served_by_whitenoise(site):
