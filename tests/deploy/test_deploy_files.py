@@ -80,6 +80,13 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 
+def test_the_readme_lists_every_required_variable():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Deploying to production", 1)[1].split("\n## ", 1)[0]
+    for name in ("DJANGO_SETTINGS_MODULE", *settings_production_required()):
+        assert f"| `{name}` | yes |" in section, name
+
+
 def test_compose_runs_site_postgres_and_redis_with_every_required_setting():
     services = compose()["services"]
     assert {"db", "redis", "migrate", "web", "clear-tokens"} <= set(services)
