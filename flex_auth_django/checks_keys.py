@@ -78,7 +78,7 @@ def check_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 checks.Error(
                     f"{name} {reason}: token digests and refresh successors derived from it can be computed.",
                     hint=GENERATE_HINT,
-                    id="flex_auth.E020",
+                    id="flex_auth.E030",
                 )
             )
     try:
@@ -92,7 +92,7 @@ def check_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 checks.Error(
                     f"FLEX_AUTH['DIGEST_KEYS'] key {key_id!r} {reason}.",
                     hint=GENERATE_HINT,
-                    id="flex_auth.E021",
+                    id="flex_auth.E031",
                 )
             )
     return messages

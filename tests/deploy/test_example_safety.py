@@ -109,10 +109,10 @@ def check_deploy(**env: str) -> subprocess.CompletedProcess:
 
 def test_check_deploy_accepts_the_generated_key_and_refuses_the_old_public_one():
     generated = check_deploy()
-    assert "flex_auth.E020" not in generated.stdout + generated.stderr
+    assert "flex_auth.E030" not in generated.stdout + generated.stderr
     public = check_deploy(DJANGO_SECRET_KEY=PUBLIC_KEY)
     assert public.returncode != 0
-    assert "(flex_auth.E020) SECRET_KEY is a published value" in public.stderr
+    assert "(flex_auth.E030) SECRET_KEY is a published value" in public.stderr
 
 
 def test_check_deploy_refuses_a_published_fallback_key():

@@ -65,7 +65,7 @@ def test_check_deploy_fails_on_a_public_or_weak_secret_key(tmp_path, key, reason
     result = check_deploy(production_env(tmp_path, DJANGO_SECRET_KEY=key))
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
-    assert "flex_auth.E020" in output and reason in output, output
+    assert "flex_auth.E030" in output and reason in output, output
     assert key not in output  # the check names the setting, never its value
 
 
@@ -73,7 +73,7 @@ def test_check_deploy_fails_on_a_documented_digest_key(tmp_path):
     result = check_deploy(production_env(tmp_path, FLEX_DIGEST_KEYS="k2:new key,k1:" + "q" * 3 + "Zr8vT2mW" * 6))
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
-    assert "flex_auth.E021" in output and "'k2' is a published value" in output, output
+    assert "flex_auth.E031" in output and "'k2' is a published value" in output, output
     assert "'k1'" not in output
 
 
@@ -83,7 +83,7 @@ def test_check_deploy_accepts_generated_digest_keys(tmp_path):
     keys = f"k2:{secrets.token_urlsafe(32)},k1:{secrets.token_urlsafe(32)}"
     result = check_deploy(production_env(tmp_path, FLEX_DIGEST_KEYS=keys))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "flex_auth.E021" not in result.stdout + result.stderr
+    assert "flex_auth.E031" not in result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")

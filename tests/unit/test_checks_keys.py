@@ -1,4 +1,4 @@
-"""The key check (flex_auth.E020, E021): what counts as published or weak, in-process."""
+"""The key check (flex_auth.E030, E031): what counts as published or weak, in-process."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_the_check_reports_secret_key_fallbacks_and_digest_keys(settings):
     settings.SECRET_KEY_FALLBACKS = ["example-project-insecure-key-change-me-in-production-0123456789"]
     settings.FLEX_AUTH = {"DIGEST_KEYS": [("k3", secrets.token_urlsafe(32)), ("k2", "old key"), ("k1", "x" * 40)]}
     messages = check_keys(None)
-    assert ids(messages) == ["flex_auth.E020", "flex_auth.E021", "flex_auth.E021"]
+    assert ids(messages) == ["flex_auth.E030", "flex_auth.E031", "flex_auth.E031"]
     text = " ".join(m.msg for m in messages)
     assert "SECRET_KEY_FALLBACKS[0] is a published value" in text
     assert "'k2' is a published value" in text and "'k1' has too little entropy" in text
