@@ -35,8 +35,8 @@ class EmailBackend(ModelBackend):
 
     Like ModelBackend, it runs the password hasher when no single user matches, so an
     unknown email takes as long as a wrong password. A blank email never matches, and an
-    email two accounts share matches neither: list it after ModelBackend in
-    AUTHENTICATION_BACKENDS and both still sign in by username (README).
+    email two accounts share matches neither: with ModelBackend listed beside it in
+    AUTHENTICATION_BACKENDS, such users still sign in by username (README).
 
     `resolve_account()` is its lookup, run by the throttle before any hash
     (flex_auth_django.accounts); `authenticate()` then reuses that result, so the
