@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from example_project import local_secret
+from example_project.dev_keys import development_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -158,7 +159,22 @@ FLEX_AUTH = {
     # "THROTTLE_CLIENT_SECRET": (100, 900),  # per client IP, never per client ID
     # "THROTTLE_CACHE_FAILURE": "closed",
     # "UNAVAILABLE_RETRY_AFTER": 5,
+    # "ACCESS_TOKEN_FORMATS": {},              # {"user": "signed"}; defaults: anonymous, integration signed
+    # "SIGNING_KEYS": None,                    # set below
+    # "ACCESS_TOKEN_AUDIENCES": {},            # {"marketplace": "https://api.example.com"}
+    # "JWKS_MAX_AGE": 900,
+    # "REVOCATION_CACHE": None,                # None: THROTTLE_CACHE
 }
+# Signed access tokens (anonymous and integration by default): the key in
+# FLEX_SIGNING_KEY_FILE, else a development key generated on first run in .dev-keys/
+# (git-ignored). Production: `manage.py flex_generate_signing_key` and README, "Signed access tokens".
+FLEX_AUTH["SIGNING_KEYS"] = [
+    {
+        "state": "active",
+        "file": os.environ.get("FLEX_SIGNING_KEY_FILE")
+        or str(development_key(BASE_DIR / ".dev-keys" / "signing-es256.pem")),
+    }
+]
 if os.environ.get("FLEX_ACCESS_TOKEN_LIFETIME"):
     FLEX_AUTH["ACCESS_TOKEN_LIFETIME"] = int(os.environ["FLEX_ACCESS_TOKEN_LIFETIME"])
 

@@ -18,6 +18,10 @@ USER = "user"
 TRUSTED_USER = "trusted:user"
 INTEG = "integ"
 
+# Access token formats (spec: Token formats and signing keys).
+SIGNED = "signed"  # an RFC 9068 JWT, verified by signature, never stored
+OPAQUE = "opaque"  # a random string, stored as a digest
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -38,6 +42,8 @@ class Kind:
     lifetime_setting: str  # the FLEX_AUTH setting with the access token's lifetime, in seconds
     # Issued with a refresh token: its tokens form sessions the admin lists and can end.
     has_sessions: bool
+    # The access token format unless FLEX_AUTH['ACCESS_TOKEN_FORMATS'] names this kind.
+    format: str = OPAQUE
 
 
 SCOPES: tuple[Scope, ...] = (
@@ -54,10 +60,19 @@ SCOPES: tuple[Scope, ...] = (
 )
 
 KINDS: tuple[Kind, ...] = (
-    Kind(TokenKind.ANONYMOUS, ApiType.MARKETPLACE, PUBLIC_READ, "ACCESS_TOKEN_LIFETIME", has_sessions=False),
+    # Every visitor gets one: signed, so it costs no database write.
+    Kind(
+        TokenKind.ANONYMOUS,
+        ApiType.MARKETPLACE,
+        PUBLIC_READ,
+        "ACCESS_TOKEN_LIFETIME",
+        has_sessions=False,
+        format=SIGNED,
+    ),
     Kind(TokenKind.USER, ApiType.MARKETPLACE, USER, "ACCESS_TOKEN_LIFETIME", has_sessions=True),
     Kind(TokenKind.TRUSTED_USER, ApiType.MARKETPLACE, TRUSTED_USER, "TRUSTED_TOKEN_LIFETIME", has_sessions=False),
-    Kind(TokenKind.INTEGRATION, ApiType.INTEGRATION, INTEG, "ACCESS_TOKEN_LIFETIME", has_sessions=True),
+    # Signed: integration back ends often verify in services of their own, without a round trip.
+    Kind(TokenKind.INTEGRATION, ApiType.INTEGRATION, INTEG, "ACCESS_TOKEN_LIFETIME", has_sessions=True, format=SIGNED),
 )
 
 API_LABELS = {ApiType.MARKETPLACE: "Marketplace API", ApiType.INTEGRATION: "Integration API"}
@@ -98,6 +113,13 @@ def usable(kind_name: str, api_type: str, *, with_user: bool) -> frozenset[str]:
         return frozenset()
     names = implied(spec.scope)
     return frozenset(n for n in names if with_user or not _SCOPES[n].needs_user)
+
+
+def configured_format(kind_name: str) -> str:
+    """The format FLEX_AUTH asks for tokens of `kind_name` (whether keys exist is formats.py's concern)."""
+    from .settings import flex_settings
+
+    return flex_settings.ACCESS_TOKEN_FORMATS.get(kind_name, _KINDS[kind_name].format)
 
 
 def session_kinds() -> list[Kind]:

@@ -121,6 +121,8 @@ def set_active(application: Application, active: bool) -> bool:
     """
     changed = Application.objects.filter(pk=application.pk).exclude(is_active=active).update(is_active=active)
     application.is_active = active
+    if changed:
+        tokens.application_changed(application)  # signed tokens: every process sees it on its next request
     return bool(changed)
 
 

@@ -48,6 +48,9 @@ class Application(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    # "Revoke all tokens": signed access tokens issued at or before this moment are dead
+    # (they have no rows to revoke; Keycloak calls this a not-before policy).
+    tokens_not_before = models.DateTimeField(_("tokens not before"), null=True, blank=True, editable=False)
 
     # DOT's vocabulary, read when oauth2_provider.views is imported (its OIDC logout view's
     # class attributes): without these names DOT's views package, and with it
@@ -180,6 +183,8 @@ class AccessToken(models.Model):
     def __str__(self) -> str:
         return f"AccessToken #{self.pk}"
 
+    format = "opaque"  # a signed token is a tokens.signed.SignedAccessToken, with the same attributes
+
     @property
     def scopes(self) -> list[str]:
         return self.scope.split()
@@ -232,6 +237,30 @@ class Session(RefreshToken):
         return f"Session #{self.pk} ({who})"
 
 
+class SignedRevocation(models.Model):
+    """The record of truth for revoked signed access tokens, which have no rows of their own.
+
+    `ref` names what was revoked: a token's `jti`, a session (`sid:<family>`) or the opaque
+    subject a trusted token was exchanged from (`a<pk>`). The revocation cache holds the same
+    facts for the per-request check; it is rebuilt from these rows when it loses them. A row
+    is kept until the last token it covers has expired (`expires`), then cleanup deletes it.
+    """
+
+    ref = models.CharField(max_length=100, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="signed_revocations")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("signed token revocation")
+        verbose_name_plural = _("signed token revocations")
+        constraints = [models.UniqueConstraint(fields=["ref"], name="flex_signed_revocation_ref_unique")]
+        indexes = [models.Index(fields=["application", "expires"], name="flex_signed_revocation_app")]
+
+    def __str__(self) -> str:
+        return f"SignedRevocation #{self.pk}"
+
+
 # Identity-provider login's models live with the rest of that feature (flex_auth_django/idp).
 from .idp.models import IdentityLink, IdentityProvider, IdpKind, VerifiedEmail  # noqa: E402
 
@@ -244,6 +273,7 @@ __all__ = [
     "IdpKind",
     "RefreshToken",
     "Session",
+    "SignedRevocation",
     "TokenKind",
     "VerifiedEmail",
 ]

@@ -111,6 +111,32 @@ def _dotted_or_callable(value: Any) -> Any:
     raise ValueError(value)
 
 
+def _formats(value: Any) -> dict[str, str]:
+    from .models import TokenKind
+
+    if not isinstance(value, dict) or any(
+        k not in TokenKind.values or v not in ("signed", "opaque") for k, v in value.items()
+    ):
+        raise ValueError(value)
+    return dict(value)
+
+
+def _signing_keys(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str | bytes | dict) or not all(isinstance(entry, dict) for entry in value):
+        raise ValueError(value)
+    return list(value)
+
+
+def _audiences(value: Any) -> dict[str, str]:
+    from .models import ApiType
+
+    if not isinstance(value, dict) or any(
+        k not in ApiType.values or not isinstance(v, str) or not v for k, v in value.items()
+    ):
+        raise ValueError(value)
+    return dict(value)
+
+
 LIMIT = Shape("(failures, window seconds), both whole numbers >= 1", _limit, "flex_auth.E010")
 BOOLEAN = Shape("True or False", _of_type(bool))
 
@@ -164,6 +190,24 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # The issuer URL (RFC 8414): the metadata's `issuer` and endpoint URLs are built from
     # it, never from the request's Host header. None: from the request (development only).
     "ISSUER": (None, Shape("None or an absolute http(s) URL without query or fragment", _optional(_issuer))),
+    # Access token format per token kind, "signed" (RFC 9068 JWT, never stored) or "opaque"
+    # (a random string, stored as a digest); kinds not named keep access_model's default.
+    "ACCESS_TOKEN_FORMATS": (
+        {},
+        Shape('a dict of token kind -> "signed" or "opaque"', _formats, "flex_auth.E013"),
+    ),
+    # Private keys that sign signed access tokens (signing/keys.py): [{"state": "active",
+    # "file": path | "env": variable | "pem": text}, ...]. None: every kind is opaque.
+    "SIGNING_KEYS": (None, Shape("None or a list of key dicts", _optional(_signing_keys), "flex_auth.E014")),
+    # The `aud` of signed tokens per API type; missing ones are "<issuer>/marketplace-api"
+    # and "<issuer>/integration-api".
+    "ACCESS_TOKEN_AUDIENCES": ({}, Shape("a dict of API type -> audience string", _audiences)),
+    # Seconds resource servers may cache the JWKS (its Cache-Control max-age). Publish a next
+    # key at least this long before it signs; keep a retired one this long past its last token.
+    "JWKS_MAX_AGE": (900, integer(0)),
+    # The cache holding application state and revoked signed tokens, shared by every worker
+    # and host. None: THROTTLE_CACHE's. The database stays the record of truth.
+    "REVOCATION_CACHE": (None, Shape("None or a cache alias (a string)", _optional(_of_type(str)))),
     # Throttling (spec: Throttling): (failures, window seconds).
     "THROTTLE_ENABLED": (True, BOOLEAN),
     "THROTTLE_CACHE": ("default", Shape("a cache alias (a string)", _of_type(str))),

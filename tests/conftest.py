@@ -30,6 +30,28 @@ def _clean_cache():
 
 
 @pytest.fixture
+def token_formats(settings):
+    """Set FLEX_AUTH['ACCESS_TOKEN_FORMATS'] for one test: token_formats(anonymous="opaque")."""
+
+    def use(**formats: str) -> None:
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "ACCESS_TOKEN_FORMATS": formats}
+
+    return use
+
+
+@pytest.fixture
+def all_opaque(token_formats):
+    """Every kind opaque (stored as a digest), as before signed tokens existed."""
+    token_formats(anonymous="opaque", user="opaque", trusted_user="opaque", integration="opaque")
+
+
+@pytest.fixture
+def all_signed(token_formats):
+    """Every kind signed (never stored)."""
+    token_formats(anonymous="signed", user="signed", trusted_user="signed", integration="signed")
+
+
+@pytest.fixture
 def marketplace_app(db):
     return ApplicationFactory()
 

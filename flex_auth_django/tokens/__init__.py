@@ -12,10 +12,14 @@ from .issuing import Issued, access_lifetime, exchange, issue
 from .lookup import find_access, find_refresh, introspect, live_access
 from .revocation import ANY_USER, revoke_family, revoke_for, revoke_session, revoke_token
 from .rotation import redeem_refresh
+from .signed import SignedAccessToken
+from .standing import publish as application_changed
 
 __all__ = [
     "ANY_USER",
     "Issued",
+    "SignedAccessToken",
+    "application_changed",
     "access_lifetime",
     "exchange",
     "find_access",

@@ -14,8 +14,9 @@ from .. import access_model
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken, TokenKind
 from ..settings import flex_settings
-from . import digests, generate
+from . import digests, generate, signed
 from .lookup import by_digest
+from .signed import SignedAccessToken
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Issued:
     access_token: str
     expires_in: int
     scope: str
-    access: AccessToken
+    access: AccessToken | SignedAccessToken
     refresh_token: str | None = None
     refresh: RefreshToken | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -72,18 +73,40 @@ def issue(
     with_refresh: bool = False,
     subject: AccessToken | None = None,
 ) -> Issued:
-    """Mint an access token (and, for a new session, its first refresh token)."""
+    """Mint an access token (and, for a new session, its first refresh token).
+
+    A signed access token (signed.format_for) is written nowhere: an anonymous one costs
+    no query at all, a token of a new session only its refresh token's INSERT. A token
+    exchanged from a signed subject is signed too, so revoking the subject reaches it.
+    """
     now = timezone.now()
-    access_raw = generate.access_token()
-    if not with_refresh:  # one INSERT: atomic on its own, no transaction (or savepoint) around it
-        family = subject.family if subject is not None else None
-        access = statements.insert(new_access(access_raw, application, kind, scope, user, family, now, subject=subject))
+    family = subject.family if subject is not None else (uuid.uuid4() if with_refresh else None)
+    subject_signed = getattr(subject, "format", None) == access_model.SIGNED
+    signs = subject_signed or signed.format_for(kind) == access_model.SIGNED
+    if signs:
+        access_raw, access = signed.mint(
+            application,
+            kind=kind,
+            scope=scope,
+            user=user,
+            family=family,
+            now=now,
+            expires=subject.expires if subject is not None else None,
+            subject=subject,
+        )
+    else:
+        access_raw = generate.access_token()
+        access = new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+    if not with_refresh:
+        if not signs:  # one INSERT: atomic on its own, no transaction (or savepoint) around it
+            access = statements.insert(access)
         return Issued(access_raw, whole_seconds(access.expires - now), scope, access)
-    family = uuid.uuid4()
     refresh_raw = generate.refresh_token()
     refresh = new_refresh(refresh_raw, application, kind, scope, user, family, now, refresh_expiry(now, now))
-    access = new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
-    statements.insert_all(refresh, access)  # both rows or neither
+    if signs:
+        statements.insert(refresh)
+    else:
+        statements.insert_all(refresh, access)  # both rows or neither
     return Issued(access_raw, whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
 
 
@@ -133,6 +156,13 @@ def exchange(raw_subject: str | None, application: Application, *, scope: str) -
     revocation of the subject or its session either waits for this insert (and then
     revokes it too) or wins first (and this answers None).
     """
+    if signed.looks_signed(raw_subject):
+        # No row to lock: a revocation of the subject or its session that lands after this
+        # reaches the exchanged token through its jti and sid.
+        subject = signed.live(raw_subject)
+        if subject is None or subject.application_id != application.pk or subject.kind != TokenKind.USER:
+            return None
+        return issue(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)
     if not generate.looks_like(raw_subject, generate.ACCESS_PREFIX):
         return None
     with transaction.atomic():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken
-from . import digests, generate, legacy
+from . import digests, generate, legacy, signed
+from .signed import SignedAccessToken
 
 
 def by_digest(model, raw: str, related: tuple[str, ...] = (), *, for_update: bool = False):
@@ -22,8 +23,13 @@ def find_access(raw: str | None) -> AccessToken | None:
     return by_digest(AccessToken, raw, ("application", "user"))
 
 
-def live_access(raw: str | None) -> AccessToken | None:
-    """The access token for `raw` if it may be used right now, else None."""
+def live_access(raw: str | None) -> AccessToken | SignedAccessToken | None:
+    """The access token for `raw` if it may be used right now, else None.
+
+    Opaque: one indexed query. Signed: verified here, then one cache round trip (signed.live).
+    """
+    if signed.looks_signed(raw):
+        return signed.live(raw)
     token = find_access(raw)
     return token if token is not None and token.is_live() else None
 

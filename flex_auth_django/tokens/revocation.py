@@ -7,16 +7,40 @@ here that revokes and then announces what it ended; callers never send the signa
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import signals
+from .. import access_model, signals
 from ..models import AccessToken, Application, RefreshToken
-from . import generate, legacy
+from ..settings import flex_settings
+from ..signing.keys import keyring
+from . import generate, legacy, signed, standing
 from .lookup import find_access, find_refresh
+
+
+def _signed_tokens_possible() -> bool:
+    """Whether any signed token could verify here: with no key published, none can."""
+    return bool(keyring().keys)
+
+
+def _session_horizon(now: datetime) -> datetime:
+    """When the last signed token issued before `now` expires, whatever its kind."""
+    longest = max(getattr(flex_settings, spec.lifetime_setting) for spec in access_model.KINDS)
+    return now + timedelta(seconds=longest + signed.CLOCK_SKEW)
+
+
+def _record_sessions(pairs, now: datetime) -> None:
+    """Mark sessions (application id, family) revoked for their signed tokens."""
+    if not _signed_tokens_possible():
+        return
+    by_application: dict[int, dict[str, datetime]] = {}
+    for application_id, family in pairs:
+        by_application.setdefault(application_id, {})[f"sid:{family}"] = _session_horizon(now)
+    for application_id, refs in by_application.items():
+        standing.record(application_id, refs)
 
 
 def _revoke_all(queryset, now: datetime) -> int:
@@ -46,6 +70,10 @@ def revoke_family(family: uuid.UUID | None, now: datetime | None = None) -> int:
         # Refresh tokens first: once they are revoked no rotation can add access tokens.
         count = _revoke_all(RefreshToken.objects.filter(family=family), now)
         count += _revoke_all(AccessToken.objects.filter(family=family), now)
+        if count and _signed_tokens_possible():
+            owner = RefreshToken.objects.filter(family=family).values_list("application_id", flat=True).first()
+            if owner is not None:
+                _record_sessions([(owner, family)], now)
     return count
 
 
@@ -61,7 +89,19 @@ def _revoke_access(token: AccessToken, now: datetime | None = None) -> int:
     """Revoke one access token and any trusted token exchanged from it."""
     now = now or timezone.now()
     with transaction.atomic():
-        return _revoke_all(AccessToken.objects.filter(Q(pk=token.pk) | Q(subject_id=token.pk)), now)
+        count = _revoke_all(AccessToken.objects.filter(Q(pk=token.pk) | Q(subject_id=token.pk)), now)
+        if count and _signed_tokens_possible():
+            # Signed tokens exchanged from it name it in their jti (signed.subject_ref).
+            standing.record(token.application_id, {signed.subject_ref(token): token.expires})
+    return count
+
+
+def _revoke_signed(token: signed.SignedAccessToken) -> int:
+    """Revoke a signed access token (and what was exchanged from it): its jti until it expires."""
+    if token.expires <= timezone.now():
+        return 0
+    standing.record(token.application_id, {token.jti.split(".")[0]: token.expires})
+    return 1
 
 
 def revoke_for(*, application: Application | None = None, user=None, ip: str | None = None) -> int:
@@ -75,8 +115,16 @@ def revoke_for(*, application: Application | None = None, user=None, ip: str | N
     if user is not None:
         flt &= Q(user=user)
     with transaction.atomic():
+        sessions = set(RefreshToken.objects.filter(flt, revoked__isnull=True).values_list("application_id", "family"))
         count = _revoke_all(RefreshToken.objects.filter(flt), now)
         count += _revoke_all(AccessToken.objects.filter(flt), now)
+        if application is not None and user is None:
+            # Signed tokens have no rows: every one issued until now stops working.
+            Application.objects.filter(pk=application.pk).update(tokens_not_before=now)
+            application.tokens_not_before = now
+            standing.publish(application)
+        else:
+            _record_sessions(sessions, now)
     if count:
         _announce(application, user, None, "application" if application is not None else "user", ip)
     return count
@@ -111,6 +159,10 @@ def revoke_token(raw: str | None, *, application: Application, user=ANY_USER, ip
     elif generate.looks_like(raw, generate.ACCESS_PREFIX):
         access = find_access(raw)
         if owned(access) and _revoke_access(access):
+            what = "access_token"
+    elif signed.looks_signed(raw):
+        token = signed.owned_token(raw)
+        if owned(token) and _revoke_signed(token):
             what = "access_token"
     if what is not None:
         _announce(application, None if user is ANY_USER else user, None, what, ip)

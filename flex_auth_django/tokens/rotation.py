@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .. import signals
+from .. import access_model, signals
 from ..db import statements
 from ..errors import InvalidGrant
 from ..models import AccessToken, Application, RefreshToken
 from ..settings import flex_settings
-from . import digests, generate
+from . import digests, generate, signed
 from .issuing import Issued, new_access, new_refresh, refresh_expiry, whole_seconds
 from .lookup import by_digest, find_refresh
 from .revocation import revoke_family
@@ -65,6 +65,12 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
         family_started=row.family_started,
         parent=row,
     )
+    if signed.format_for(row.kind) == access_model.SIGNED:
+        access_raw, access = signed.mint(
+            application, kind=row.kind, scope=row.scope, user=row.user, family=row.family, now=now
+        )
+        statements.insert(successor)
+        return Issued(access_raw, whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
     access = new_access(access_raw, application, row.kind, row.scope, row.user, row.family, now)
     statements.insert_all(successor, access)
     return Issued(access_raw, whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
@@ -80,6 +86,14 @@ def _replay(row: RefreshToken, raw: str, application: Application, now: datetime
             for index in range(len(digests.keyring())):
                 refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor", index)
                 if digests.verify(refresh_raw, successor.digest):
+                    if signed.format_for(row.kind) == access_model.SIGNED:
+                        # Nothing stored to answer again with: a fresh signed token of the same session.
+                        access_raw, access = signed.mint(
+                            application, kind=row.kind, scope=row.scope, user=row.user, family=row.family, now=now
+                        )
+                        return Issued(
+                            access_raw, whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor
+                        )
                     access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access", index)
                     access = by_digest(AccessToken, access_raw)
                     expires = access.expires if access is not None else now

@@ -1,10 +1,19 @@
-"""The endpoints: token, auth_with_idp, revoke, introspect, metadata, and the OpenAPI description."""
+"""The endpoints: token, auth_with_idp, revoke, introspect, jwks.json, metadata, and the OpenAPI description."""
 
 from .auth_with_idp import AuthWithIdpView
 from .introspect import IntrospectView
+from .jwks import JWKSView
 from .metadata import MetadataView
 from .openapi import OpenAPIView
 from .revoke import RevokeView
 from .token import TokenView
 
-__all__ = ["AuthWithIdpView", "IntrospectView", "MetadataView", "OpenAPIView", "RevokeView", "TokenView"]
+__all__ = [
+    "AuthWithIdpView",
+    "IntrospectView",
+    "JWKSView",
+    "MetadataView",
+    "OpenAPIView",
+    "RevokeView",
+    "TokenView",
+]

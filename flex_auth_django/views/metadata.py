@@ -37,6 +37,7 @@ class MetadataView(EndpointView):
             "token_endpoint": url("token"),
             "revocation_endpoint": url("revoke"),
             "introspection_endpoint": url("introspect"),
+            "jwks_uri": url("jwks"),
             "grant_types_supported": get_registry().names(),
             "scopes_supported": access_model.scope_names(),
             "response_types_supported": [],

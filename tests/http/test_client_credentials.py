@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flex_auth_django import tokens
 from flex_auth_django.models import AccessToken, RefreshToken, TokenKind
 from flex_auth_django.tokens import digests
 from tests.conftest import SDK_TOKEN_URL, Endpoint, basic
@@ -28,6 +29,15 @@ class TestMarketplaceAnonymous:
         assert response["Cache-Control"] == "no-store"
         assert response["Pragma"] == "no-cache"
         assert response["Content-Type"] == "application/json"
+        # Signed by default: nothing is written for an anonymous visitor.
+        assert AccessToken.objects.count() == 0 and RefreshToken.objects.count() == 0
+        token = tokens.live_access(body["access_token"])
+        assert token.kind == TokenKind.ANONYMOUS and token.user is None and token.family is None
+
+    def test_opaque_anonymous_token_is_stored_without_refresh(self, token_endpoint, marketplace_app, token_formats):
+        token_formats(anonymous="opaque")
+        body = token_endpoint.post(cc(marketplace_app)).json()
+        assert body["access_token"].startswith("flxa_") and body["expires_in"] == 600
         stored = AccessToken.objects.get()
         assert stored.kind == TokenKind.ANONYMOUS and stored.user is None and stored.family is None
         assert RefreshToken.objects.count() == 0
@@ -41,7 +51,8 @@ class TestMarketplaceAnonymous:
         response = token_endpoint.post(cc(marketplace_app, scope=""))
         assert response.json()["scope"] == "public-read"
 
-    def test_only_the_digest_is_stored(self, token_endpoint, marketplace_app):
+    def test_only_the_digest_is_stored(self, token_endpoint, marketplace_app, token_formats):
+        token_formats(anonymous="opaque")
         token = token_endpoint.post(cc(marketplace_app)).json()["access_token"]
         stored = AccessToken.objects.get()
         assert token not in stored.digest
@@ -84,6 +95,18 @@ class TestIntegration:
         body = response.json()
         assert body["scope"] == "integ" and body["token_type"] == "bearer"
         assert body["refresh_token"].startswith("flxr_")
+        # Signed by default: only the refresh token is stored.
+        assert AccessToken.objects.count() == 0
+        refresh = RefreshToken.objects.get()
+        access = tokens.live_access(body["access_token"])
+        assert access.kind == refresh.kind == TokenKind.INTEGRATION
+        assert access.user is None and refresh.user is None
+        assert access.family == refresh.family
+
+    def test_opaque_integration_token_is_stored_with_its_session(self, token_endpoint, integration_app, token_formats):
+        token_formats(integration="opaque")
+        body = token_endpoint.post(cc(integration_app, client_secret=integration_app.secret)).json()
+        assert body["access_token"].startswith("flxa_")
         access = AccessToken.objects.get()
         refresh = RefreshToken.objects.get()
         assert access.kind == refresh.kind == TokenKind.INTEGRATION

@@ -69,6 +69,42 @@ def test_anonymous_client_credentials_takes_two_queries(token_endpoint, marketpl
     assert len(q.sql) <= 2, q.sql
 
 
+def test_signed_anonymous_token_takes_one_query_and_writes_nothing(token_endpoint, marketplace_app):
+    with Queries() as q:
+        response = token_endpoint.post(
+            {"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"}
+        )
+    assert response.status_code == 200
+    assert len(q.sql) == 1, q.sql  # the client lookup
+    assert not [sql for sql in q.sql if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_signed_integration_token_writes_only_its_refresh_token(token_endpoint, integration_app):
+    body = {
+        "client_id": str(integration_app.client_id),
+        "client_secret": integration_app.secret,
+        "grant_type": "client_credentials",
+    }
+    with Queries() as q:
+        assert token_endpoint.post(body).status_code == 200
+    assert len(q.sql) <= 2, q.sql
+    writes = [sql for sql in q.sql if sql.lstrip().upper().startswith("INSERT")]
+    assert len(writes) == 1 and "refreshtoken" in writes[0], q.sql
+
+
+def test_signed_token_validation_takes_no_query_once_its_application_is_cached(token_endpoint, marketplace_app):
+    raw = token_endpoint.post(
+        {"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"}
+    ).json()["access_token"]
+    with Queries() as first:
+        assert tokens.live_access(raw).application == marketplace_app
+    assert len(first.sql) <= 2, first.sql  # the application and its revocations, then cached
+    with Queries() as q:
+        token = tokens.live_access(raw)
+        assert token.application == marketplace_app and token.kind == "anonymous"
+    assert q.sql == []
+
+
 def test_integration_client_credentials_takes_three_queries(token_endpoint, integration_app):
     with Queries() as q:
         response = token_endpoint.post(
@@ -135,6 +171,22 @@ PAIR = 0 if connection.vendor == "postgresql" else 1
 
 def test_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
     token_endpoint, marketplace_app, integration_app
+):
+    with Queries() as anonymous:
+        token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"})
+    integration_body = {
+        "client_id": str(integration_app.client_id),
+        "client_secret": integration_app.secret,
+        "grant_type": "client_credentials",
+    }
+    with Queries() as integration:
+        assert token_endpoint.post(integration_body).status_code == 200
+    assert anonymous.transactions == 0  # signed: nothing written at all
+    assert integration.transactions == 0  # signed: the refresh token's INSERT alone
+
+
+def test_opaque_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
+    token_endpoint, marketplace_app, integration_app, all_opaque
 ):
     with Queries() as anonymous:
         token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"})

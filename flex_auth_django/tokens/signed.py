@@ -1,0 +1,308 @@
+"""Signed access tokens (RFC 9068 JWTs): minted without a database write, verified without a query.
+
+Header `typ: at+jwt`, `alg` of the active key (ES256 or RS256) and its `kid`. Claims:
+`iss` (FLEX_AUTH['ISSUER']), `aud` (per API type), `sub` (the user's id, or the client ID
+when there is no user), `client_id`, `iat`, `exp`, `jti`, `scope`, and `sid` (the
+session) for tokens of a session. Verification checks the signature with the key the
+`kid` names, then `typ`, `iss`, `aud`, `exp` and `iat`, and only then asks standing.py
+whether the application is active and nothing the token belongs to was revoked.
+
+A trusted-user token's `jti` names its subject too (`<own>.<subject>`), so revoking the
+subject revokes what was exchanged from it; other parties treat the `jti` as opaque.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+import jwt
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .. import access_model
+from ..models import Application
+from ..settings import flex_settings
+from ..signing.keys import keyring
+from . import standing
+
+TYP = "at+jwt"
+TYPES = (TYP, "application/at+jwt")  # RFC 9068 section 2.1 allows either
+REQUIRED = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
+# Used only when FLEX_AUTH['ISSUER'] is unset (development): `check --deploy` warns about it.
+DEVELOPMENT_ISSUER = "urn:flex-auth-django:development"
+# Tolerated clock difference between the host that signed and the one that verifies.
+CLOCK_SKEW = 60
+# Larger strings are not ours (an RS256 token with the longest scope is ~900 characters).
+MAX_LENGTH = 4096
+
+
+def issuer() -> str:
+    return flex_settings.ISSUER or DEVELOPMENT_ISSUER
+
+
+def audience(api_type: str) -> str:
+    configured = flex_settings.ACCESS_TOKEN_AUDIENCES.get(api_type)
+    return configured or f"{issuer()}/{api_type}-api"
+
+
+def looks_signed(raw: str | None) -> bool:
+    """A JWS compact serialization: three base64url parts (never one of our opaque tokens)."""
+    return bool(raw) and len(raw) <= MAX_LENGTH and raw.count(".") == 2 and raw.startswith("eyJ")
+
+
+def available() -> bool:
+    """Whether tokens can be signed in this process: one active key."""
+    return keyring().active is not None
+
+
+def format_for(kind: str) -> str:
+    """The format a new token of `kind` gets: the configured one, opaque while no key can sign."""
+    wanted = access_model.configured_format(kind)
+    return access_model.SIGNED if wanted == access_model.SIGNED and available() else access_model.OPAQUE
+
+
+def _jti() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+
+
+@dataclass
+class SignedAccessToken:
+    """A verified signed access token, with the attributes the README documents for AccessToken
+    rows (kind, scope, scopes, application, user, expires, created, family), so request.auth,
+    the permissions and introspection treat both formats alike."""
+
+    claims: dict[str, Any]
+    application: Application
+    kind: str
+    user_id: Any
+    format: str = field(default=access_model.SIGNED, init=False)
+    revoked: None = field(default=None, init=False)  # a revoked one is never handed out
+    pk: None = field(default=None, init=False)  # no row
+    subject_id: None = field(default=None, init=False)
+
+    @property
+    def jti(self) -> str:
+        return self.claims["jti"]
+
+    @property
+    def scope(self) -> str:
+        return self.claims.get("scope", "")
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.scope.split()
+
+    @property
+    def application_id(self) -> int:
+        return self.application.pk
+
+    @property
+    def family(self) -> uuid.UUID | None:
+        sid = self.claims.get("sid")
+        return uuid.UUID(sid) if sid else None
+
+    @property
+    def created(self) -> datetime:
+        return datetime.fromtimestamp(self.claims["iat"], tz=UTC)
+
+    @property
+    def expires(self) -> datetime:
+        return datetime.fromtimestamp(self.claims["exp"], tz=UTC)
+
+    @cached_property
+    def user(self):
+        """The token's user (one query, only for tokens that have one), or None."""
+        if self.user_id is None:
+            return None
+        return get_user_model()._default_manager.filter(pk=self.user_id).first()
+
+    def revocation_refs(self) -> list[str]:
+        return revocation_refs(self.claims)
+
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires
+
+    def is_live(self, now=None) -> bool:
+        now = now or timezone.now()
+        if now >= self.expires or not self.application.is_active:
+            return False
+        if self.user_id is None:
+            return True
+        return self.user is not None and self.user.is_active
+
+    def allow_scopes(self, scopes) -> bool:
+        return set(scopes or ()).issubset(self.scopes)
+
+    def is_valid(self, scopes=None) -> bool:
+        return self.is_live() and self.allow_scopes(scopes)
+
+    def __str__(self) -> str:
+        return f"SignedAccessToken {self.jti[:8]}…"
+
+
+def revocation_refs(claims: dict[str, Any]) -> list[str]:
+    """What revoking would mark for this token: its jti (and subject) parts, its session."""
+    refs = [part for part in str(claims.get("jti", "")).split(".") if part]
+    if claims.get("sid"):
+        refs.append(f"sid:{claims['sid']}")
+    return refs
+
+
+def subject_ref(subject) -> str:
+    """How an exchanged token names its subject in its jti: the subject's own jti, or its row."""
+    if getattr(subject, "format", None) == access_model.SIGNED:
+        return subject.jti.split(".")[0]
+    return f"a{subject.pk}"
+
+
+def mint(
+    application: Application,
+    *,
+    kind: str,
+    scope: str,
+    user=None,
+    family: uuid.UUID | None = None,
+    now: datetime | None = None,
+    expires: datetime | None = None,
+    subject=None,
+) -> tuple[str, SignedAccessToken]:
+    """A signed access token and its SignedAccessToken, with nothing written anywhere."""
+    key = keyring().active
+    if key is None:
+        raise RuntimeError("no active signing key")  # format_for() never asks for one then
+    now = now or timezone.now()
+    lifetime = timedelta(seconds=getattr(flex_settings, access_model.kind(kind).lifetime_setting))
+    # Rounded up to the second, so expires_in reads the whole lifetime; never past a cap (a subject's expiry).
+    exp = math.ceil((now + lifetime).timestamp())
+    if expires is not None:
+        exp = min(exp, int(expires.timestamp()))
+    client_id = str(application.client_id)
+    jti = _jti() if subject is None else f"{_jti()}.{subject_ref(subject)}"
+    claims: dict[str, Any] = {
+        "iss": issuer(),
+        "sub": str(user.pk) if user is not None else client_id,
+        "aud": audience(application.api_type),
+        "client_id": client_id,
+        "iat": int(now.timestamp()),
+        "exp": exp,
+        "jti": jti,
+        "scope": scope,
+    }
+    if family is not None:
+        claims["sid"] = str(family)
+    raw = jwt.encode(claims, key.private_key, algorithm=key.alg, headers={"kid": key.kid, "typ": TYP})
+    token = SignedAccessToken(claims, application, kind, user.pk if user is not None else None)
+    if user is not None:
+        token.__dict__["user"] = user
+    return raw, token
+
+
+def verify(raw: str | None, *, verify_exp: bool = True) -> dict[str, Any] | None:
+    """The claims of a token we signed, if its signature, typ, iss, aud and times check out; else None.
+
+    The algorithm is the one of the key the `kid` names, never the header's say-so: `alg: none`
+    and HMAC signed with a public key are refused because they are not that algorithm.
+    """
+    if not looks_signed(raw):
+        return None
+    try:
+        header = jwt.get_unverified_header(raw)
+    except jwt.PyJWTError:
+        return None
+    key = keyring().verifying(header.get("kid"))
+    if key is None or header.get("alg") != key.alg or header.get("typ") not in TYPES:
+        return None
+    try:
+        claims = jwt.decode(
+            raw,
+            key.public_key,
+            algorithms=[key.alg],
+            issuer=issuer(),
+            audience=[audience(api_type) for api_type in _api_types()],
+            options={"require": list(REQUIRED), "verify_iat": False, "verify_exp": verify_exp},
+        )
+    except jwt.PyJWTError:
+        return None
+    iat, exp = claims["iat"], claims["exp"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (iat, exp)):
+        return None
+    if iat > timezone.now().timestamp() + CLOCK_SKEW or exp <= iat:
+        return None
+    if not all(isinstance(claims[name], str) for name in ("sub", "client_id", "jti", "aud")):
+        return None
+    return claims
+
+
+def _api_types() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(spec.api_type for spec in access_model.KINDS))
+
+
+def _kind_of(claims: dict[str, Any], application: Application) -> str | None:
+    """The kind a token is, from what it says and whose it is (kinds carry exactly one scope)."""
+    has_user = claims["sub"] != claims["client_id"]
+    for spec in access_model.KINDS:
+        if spec.api_type == application.api_type and spec.scope == claims.get("scope"):
+            needs_user = bool(access_model.scope(spec.scope) and access_model.scope(spec.scope).needs_user)
+            if needs_user == has_user:
+                return spec.kind
+    return None
+
+
+def live(raw: str | None) -> SignedAccessToken | None:
+    """The signed token `raw` if it may be used right now: verified, its application active and
+    nothing it belongs to revoked (one cache round trip); else None."""
+    claims = verify(raw)
+    if claims is None:
+        return None
+    token = _standing_token(claims)
+    return token if token is not None and token.is_live() else None
+
+
+def _standing_token(claims: dict[str, Any]) -> SignedAccessToken | None:
+    refs = revocation_refs(claims)
+    found = standing.standing(claims["client_id"], refs)
+    application = found.application
+    if application is None or found.revoked or claims["aud"] != audience(application.api_type):
+        return None
+    not_before = application.tokens_not_before
+    if not_before is not None and claims["iat"] <= not_before.timestamp():
+        return None  # "revoke all tokens" (tokens of the very same second go with them)
+    kind = _kind_of(claims, application)
+    if kind is None:
+        return None
+    has_user, user_id = _user_id(claims)
+    if has_user and user_id is None:
+        return None
+    return SignedAccessToken(claims, application, kind, user_id)
+
+
+def _user_id(claims: dict[str, Any]) -> tuple[bool, Any]:
+    """(whether the token names a user, that user's primary key or None if `sub` is not one)."""
+    if claims["sub"] == claims["client_id"]:
+        return False, None
+    try:
+        return True, get_user_model()._meta.pk.to_python(claims["sub"])
+    except ValidationError:
+        return True, None
+
+
+def owned_token(raw: str | None) -> SignedAccessToken | None:
+    """A signed token for revocation: verified (expired or not) and of a known application."""
+    claims = verify(raw, verify_exp=False)
+    if claims is None:
+        return None
+    application = standing.standing(claims["client_id"], []).application
+    if application is None or claims["aud"] != audience(application.api_type):
+        return None
+    kind = _kind_of(claims, application)
+    if kind is None:
+        return None
+    return SignedAccessToken(claims, application, kind, _user_id(claims)[1])
