@@ -18,6 +18,9 @@ from . import access_model, authorization, tokens
 from .db.outages import DATABASE_OUTAGES
 from .errors import InsufficientScope, InvalidToken, MissingToken, OAuthError, TemporarilyUnavailable
 from .models import AccessToken
+from .tokens.signed import SignedAccessToken
+
+Token = AccessToken | SignedAccessToken
 
 logger = logging.getLogger("flex_auth_django")
 
@@ -35,7 +38,7 @@ def bearer_token(request: HttpRequest) -> str | None:
     return authorization.bearer(authorization.header(request.META))
 
 
-def authenticate(request: HttpRequest) -> AccessToken | None:
+def authenticate(request: HttpRequest) -> Token | None:
     """The live access token `request` presents, with its application and user; None if it presents none.
 
     Raises InvalidToken for an unknown, malformed, expired or revoked token, or one whose
@@ -58,12 +61,12 @@ def authenticate(request: HttpRequest) -> AccessToken | None:
     return found
 
 
-def user_of(token: AccessToken | None):
+def user_of(token: Token | None):
     """The user a token acts for: its user for user and trusted tokens, AnonymousUser otherwise."""
     return token.user if token is not None and token.user_id is not None else AnonymousUser()
 
 
-def granted(token: AccessToken) -> frozenset[str]:
+def granted(token: Token) -> frozenset[str]:
     """The scopes a live token may use: its scope and what that implies, limited to what its kind
     may ever use on its application's API (access_model.usable)."""
     ceiling = access_model.usable(token.kind, token.application.api_type, with_user=token.user_id is not None)
@@ -84,7 +87,7 @@ def requirement(required: Iterable[str]) -> frozenset[str]:
     return names
 
 
-def denial(token: AccessToken | None, required: frozenset[str]) -> OAuthError | None:
+def denial(token: Token | None, required: frozenset[str]) -> OAuthError | None:
     """Why `token` may not call a view that requires `required` (see requirement()), or None if it may."""
     if token is None:
         return MissingToken()
@@ -97,7 +100,7 @@ def denial(token: AccessToken | None, required: frozenset[str]) -> OAuthError | 
     )
 
 
-def check(request: HttpRequest, required: frozenset[str]) -> AccessToken:
+def check(request: HttpRequest, required: frozenset[str]) -> Token:
     """The token of `request` if it grants `required`; raises the OAuthError to answer otherwise."""
     token = authenticate(request)
     error = denial(token, required)

@@ -1,8 +1,9 @@
 """DRF authentication by a flex access token: `Authorization: Bearer <token>`.
 
 request.user is the token's user for user and trusted-user tokens and AnonymousUser for
-anonymous and integration tokens; request.auth is the AccessToken row itself (kind,
-scopes, application, expires, user).
+anonymous and integration tokens; request.auth is the token: the AccessToken row of an opaque
+token, or a SignedAccessToken with the same attributes (kind, scope, scopes, application,
+expires, user, family) for a signed one.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def api_exception(error: OAuthError) -> exceptions.APIException:
 
 
 class FlexTokenAuthentication(BaseAuthentication):
-    """Authenticates a request by its Bearer access token: one indexed query, shared per request."""
+    """Authenticates a request by its Bearer access token, shared per request: an opaque one by one
+    indexed query, a signed one by its signature and one revocation-cache round trip."""
 
     def authenticate(self, request):
         try:

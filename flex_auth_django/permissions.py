@@ -16,6 +16,7 @@ from rest_framework.permissions import BasePermission
 from . import access, scopes
 from .authentication import api_exception
 from .models import AccessToken
+from .tokens.signed import SignedAccessToken
 
 
 class RequireScopes(BasePermission):
@@ -38,7 +39,7 @@ class RequireScopes(BasePermission):
         return access.requirement(self.required_scopes or getattr(view, "required_scopes", ()))
 
     def has_permission(self, request, view) -> bool:
-        token = request.auth if isinstance(request.auth, AccessToken) else None
+        token = request.auth if isinstance(request.auth, AccessToken | SignedAccessToken) else None
         error = access.denial(token, self.get_required_scopes(view))
         if error is None:
             return True

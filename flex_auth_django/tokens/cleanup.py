@@ -5,7 +5,8 @@ partial index on revoked rows) and deletes them in its own short transaction, so
 lock is held for long and memory stays bounded whatever the table size.
 
 What is dead: access tokens that expired or were revoked; refresh tokens that expired
-or were revoked. A *retired* (rotated) refresh token is kept until it expires, because
+or were revoked; revocations of signed tokens whose tokens have all expired. Signed
+access tokens themselves have no rows, so there is nothing of theirs to delete. A *retired* (rotated) refresh token is kept until it expires, because
 presenting it again is how reuse, and so theft, is detected.
 """
 
@@ -21,12 +22,14 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from ..db.cleanup import delete_batch
-from ..models import AccessToken, RefreshToken
+from ..models import AccessToken, RefreshToken, SignedRevocation
 
 
 @dataclass
 class ClearResult:
-    deleted: dict[str, int] = field(default_factory=lambda: {"access tokens": 0, "refresh tokens": 0})
+    deleted: dict[str, int] = field(
+        default_factory=lambda: {"access tokens": 0, "refresh tokens": 0, "signed-token revocations": 0}
+    )
     batches: int = 0
 
     @property
@@ -40,6 +43,7 @@ def _passes(now: datetime) -> list[tuple[str, type[Model], Q]]:
         ("refresh tokens", RefreshToken, Q(revoked__isnull=False)),
         ("access tokens", AccessToken, Q(expires__lt=now)),
         ("access tokens", AccessToken, Q(revoked__isnull=False)),
+        ("signed-token revocations", SignedRevocation, Q(expires__lt=now)),
     ]
 
 
@@ -73,7 +77,10 @@ def clear_dead_tokens(
             pks = list(model.objects.filter(condition).values_list("pk", flat=True)[:batch_size])
             if not pks:
                 break
-            delete_batch(model, pks, "parent" if model is RefreshToken else "subject")
+            if model is SignedRevocation:  # no links to clear
+                SignedRevocation.objects.filter(pk__in=pks).delete()
+            else:
+                delete_batch(model, pks, "parent" if model is RefreshToken else "subject")
             result.deleted[label] += len(pks)
             result.batches += 1
             if progress is not None:

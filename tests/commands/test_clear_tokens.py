@@ -31,7 +31,7 @@ def test_deletes_expired_and_revoked_and_keeps_live_and_retired():
     RefreshTokenFactory.create_batch(2, expired=True)
     RefreshTokenFactory(revoked=timezone.now())
     out = clear("--batch-size", "2")
-    assert "Deleted 5 access tokens, 3 refresh tokens (8 rows, 5 batches)" in out
+    assert "Deleted 5 access tokens, 3 refresh tokens, 0 signed-token revocations (8 rows, 5 batches)" in out
     assert set(AccessToken.objects.all()) == {live_access}
     assert set(RefreshToken.objects.all()) == {live_refresh, retired}
 
