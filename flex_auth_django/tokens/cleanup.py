@@ -6,8 +6,9 @@ lock is held for long and memory stays bounded whatever the table size.
 
 What is dead: access tokens that expired or were revoked; refresh tokens that expired
 or were revoked; revocations of signed tokens whose tokens have all expired. Signed
-access tokens themselves have no rows, so there is nothing of theirs to delete. A *retired* (rotated) refresh token is kept until it expires, because
-presenting it again is how reuse, and so theft, is detected.
+access tokens themselves have no rows, so there is nothing of theirs to delete. A
+*retired* (rotated) refresh token is kept until it expires, because presenting it
+again is how reuse, and so theft, is detected.
 """
 
 from __future__ import annotations

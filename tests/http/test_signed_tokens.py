@@ -17,7 +17,7 @@ from flex_auth_django import tokens
 from flex_auth_django.models import AccessToken, RefreshToken, TokenKind
 from flex_auth_django.signing.keys import load_key, public_jwk, thumbprint
 from tests.conftest import exchange, login
-from tests.signing import ISSUER, b64, form, claims_like, forge, header_and_claims, kid, now, pem, token, use_keys
+from tests.signing import ISSUER, b64, claims_like, forge, form, header_and_claims, kid, now, pem, token, use_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 
@@ -375,9 +375,8 @@ class TestKeyStates:
         from cryptography.hazmat.primitives import serialization
 
         raw = anonymous(client, marketplace_app)
-        public_pem = (
-            load_key({"pem": pem("a")})
-            .public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        public_pem = load_key({"pem": pem("a")}).public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         signing_input = f"{b64({'alg': 'HS256', 'kid': kid('a'), 'typ': 'at+jwt'})}.{raw.split('.')[1]}"
         mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
@@ -459,10 +458,12 @@ class TestJWKS:
         # RFC 7638 section 3.1's example key and thumbprint.
         jwk = {
             "kty": "RSA",
-            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV"
-            "4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0"
-            "zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-cs"
-            "FCur-kEgU8awapJzKnqDKgw",
+            "n": (
+                "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJE"
+                "CPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Q"
+                "vzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6"
+                "WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+            ),
             "e": "AQAB",
             "alg": "RS256",
             "kid": "2011-04-29",

@@ -93,9 +93,9 @@ def test_signed_integration_token_writes_only_its_refresh_token(token_endpoint, 
 
 
 def test_signed_token_validation_takes_no_query_once_its_application_is_cached(token_endpoint, marketplace_app):
-    raw = token_endpoint.post(
-        {"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"}
-    ).json()["access_token"]
+    raw = token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"}).json()[
+        "access_token"
+    ]
     with Queries() as first:
         assert tokens.live_access(raw).application == marketplace_app
     assert len(first.sql) <= 2, first.sql  # the application and its revocations, then cached
