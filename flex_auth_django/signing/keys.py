@@ -36,7 +36,7 @@ ALGORITHMS = ("ES256", "RS256")
 MIN_RSA_BITS = 2048
 
 
-class KeyError_(ValueError):
+class UnusableKey(ValueError):
     """A SIGNING_KEYS entry that cannot be used; the message names the entry, never the key."""
 
 
@@ -81,7 +81,7 @@ class SigningKey:
 def _pem_of(entry: dict[str, Any], where: str) -> bytes:
     sources = [name for name in SOURCES if name in entry]
     if len(sources) != 1:
-        raise KeyError_(f"{where} needs exactly one of 'pem', 'file' or 'env'.")
+        raise UnusableKey(f"{where} needs exactly one of 'pem', 'file' or 'env'.")
     source = sources[0]
     if source == "pem":
         value = entry["pem"]
@@ -89,38 +89,39 @@ def _pem_of(entry: dict[str, Any], where: str) -> bytes:
         try:
             value = Path(entry["file"]).read_bytes()
         except OSError as exc:
-            raise KeyError_(f"{where}: cannot read the key file ({exc.strerror}).") from None
+            raise UnusableKey(f"{where}: cannot read the key file ({exc.strerror}).") from None
     else:
         value = os.environ.get(str(entry["env"]))
         if not value:
-            raise KeyError_(f"{where}: the environment variable {entry['env']!r} is not set.")
+            raise UnusableKey(f"{where}: the environment variable {entry['env']!r} is not set.")
     return value.encode() if isinstance(value, str) else value
 
 
 def load_key(entry: Any, where: str = "signing key") -> SigningKey:
-    """Parse one SIGNING_KEYS entry; raises KeyError_ with a message fit for a system check."""
+    """Parse one SIGNING_KEYS entry; raises UnusableKey with a message fit for a system check."""
     if not isinstance(entry, dict):
-        raise KeyError_(f"{where} must be a dict with 'state' and one of 'pem', 'file' or 'env'.")
+        raise UnusableKey(f"{where} must be a dict with 'state' and one of 'pem', 'file' or 'env'.")
     state = entry.get("state", ACTIVE)
     if state not in STATES:
-        raise KeyError_(f"{where}: state must be one of {', '.join(STATES)}, not {state!r}.")
+        raise UnusableKey(f"{where}: state must be one of {', '.join(STATES)}, not {state!r}.")
     unknown = set(entry) - {"state", *SOURCES}
     if unknown:
-        raise KeyError_(f"{where}: unknown members {', '.join(sorted(unknown))}.")
+        raise UnusableKey(f"{where}: unknown members {', '.join(sorted(unknown))}.")
+    data = _pem_of(entry, where)
     try:
-        private_key = serialization.load_pem_private_key(_pem_of(entry, where), password=None)
+        private_key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise KeyError_(f"{where} is not an unencrypted PEM private key.") from None
+        raise UnusableKey(f"{where} is not an unencrypted PEM private key.") from None
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         if not isinstance(private_key.curve, ec.SECP256R1):
-            raise KeyError_(f"{where}: EC keys must be on P-256 (ES256), not {private_key.curve.name}.")
+            raise UnusableKey(f"{where}: EC keys must be on P-256 (ES256), not {private_key.curve.name}.")
         alg, bits = "ES256", 256
     elif isinstance(private_key, rsa.RSAPrivateKey):
         alg, bits = "RS256", private_key.key_size
         if bits < MIN_RSA_BITS:
-            raise KeyError_(f"{where}: RSA keys must have at least {MIN_RSA_BITS} bits, not {bits}.")
+            raise UnusableKey(f"{where}: RSA keys must have at least {MIN_RSA_BITS} bits, not {bits}.")
     else:
-        raise KeyError_(f"{where}: only EC P-256 (ES256) and RSA (RS256) keys are supported.")
+        raise UnusableKey(f"{where}: only EC P-256 (ES256) and RSA (RS256) keys are supported.")
     public_key = private_key.public_key()
     kid = thumbprint(public_jwk(public_key))
     return SigningKey(kid=kid, alg=alg, state=state, private_key=private_key, public_key=public_key, bits=bits)
@@ -155,7 +156,7 @@ def build(entries: Any) -> Keyring:
     for index, entry in enumerate(entries):
         try:
             key = load_key(entry, f"FLEX_AUTH['SIGNING_KEYS'][{index}]")
-        except KeyError_ as exc:
+        except UnusableKey as exc:
             problems.append(str(exc))
             continue
         if any(other.kid == key.kid for other in keys):
