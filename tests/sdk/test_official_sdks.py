@@ -89,3 +89,12 @@ def test_official_sdks_against_the_running_example_site(node, example_site, loca
         f"--- server log (tail) ---\n{site.log_tail()}"
     )
     assert "SDK steps passed" in result.stdout
+    # The SDKs ran on signed anonymous and integration tokens (the defaults): not one row for them.
+    stored = site.manage(
+        "shell",
+        "-c",
+        "from flex_auth_django.models import AccessToken; "
+        "print(AccessToken.objects.filter(kind__in=['anonymous', 'integration']).count(), "
+        "AccessToken.objects.filter(kind='user').exists())",
+    )
+    assert stored.split()[-2:] == ["0", "True"], stored
