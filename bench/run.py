@@ -358,8 +358,18 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
         ),
         Scenario("flex_drf_open", "DRF view, unprotected", "flex", "GET", "/bench/api/open", group="drf"),
         Scenario(
+            "flex_drf_anon",
+            "DRF view, signed anonymous token",
+            "flex",
+            "GET",
+            "/bench/api/flex",
+            pool=fp["anonymous"],
+            auth="Bearer {token}",
+            group="drf",
+        ),
+        Scenario(
             "flex_drf_flex",
-            "DRF view, FlexTokenAuthentication",
+            "DRF view, opaque user token",
             "flex",
             "GET",
             "/bench/api/flex",
@@ -500,11 +510,12 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
 
 # Targets: (label, numerator scenario, denominator scenario, minimum ratio).
 TARGETS = [
-    ("integration client_credentials vs DOT, plain-text secret", "flex_integ", "dot_cc_plain", 2.0),
+    ("integration client_credentials (signed) vs DOT, plain-text secret", "flex_integ", "dot_cc_plain", 2.0),
     ("integration client_credentials vs DOT, default hashed secret", "flex_integ", "dot_cc_hashed", 50.0),
-    ("anonymous client_credentials vs hello-world", "flex_anon", "flex_hello", 0.40),
+    ("anonymous client_credentials (signed) vs hello-world", "flex_anon", "flex_hello", 0.60),
     ("refresh vs DOT's refresh (plain-text secret)", "flex_refresh", "dot_refresh_plain", 1.5),
-    ("protected DRF view vs the same view unprotected", "flex_drf_flex", "flex_drf_open", 0.70),
+    ("DRF view, signed anonymous token vs unprotected", "flex_drf_anon", "flex_drf_open", 0.85),
+    ("DRF view, opaque user token vs unprotected", "flex_drf_flex", "flex_drf_open", 0.70),
     ("password grant vs raw check_password, same concurrency", "flex_password", "flex_check_password", 0.90),
 ]
 # Printed for context, not targets.
@@ -756,6 +767,28 @@ def run_scale(args: argparse.Namespace, settings: str) -> dict:
     }
 
 
+def run_signed(args: argparse.Namespace, settings: str, url: str) -> dict | None:
+    """In-process (bench/signed.py): rows written for --anonymous-rows anonymous tokens; sign/verify cost."""
+    env = {"BENCH_SECURITY_LOG": os.devnull, "REDIS_URL": args.redis_url}
+    say(f"== signed tokens: {args.anonymous_rows:,} anonymous tokens in-process, sign / verify cost")
+    try:
+        rows = json.loads(
+            manage(settings, url, "-m", "bench.signed", "rows", "--count", str(args.anonymous_rows), env=env)
+        )
+        ops = ["-m", "bench.signed", "crypto", "--operations", str(args.signing_operations)]
+        crypto = json.loads(manage(settings, url, *ops, env=env))
+    except BenchError as exc:
+        say(f"   signed-token steps failed: {exc}")
+        return None
+    say(
+        f"   {rows['issued']:,} anonymous tokens: {rows['token_rows_written']} token rows written, "
+        f"{rows['write_statements']} write statements ({rows['tokens_per_second']:,.0f} tokens/s in-process)"
+    )
+    for alg, cost in crypto["algorithms"].items():
+        say(f"   {alg}: sign {cost['sign']['median_us']:,.0f} us, verify {cost['verify']['median_us']:,.0f} us")
+    return {"rows": rows, "crypto": crypto}
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -823,6 +856,7 @@ def render(
     results: list[Result],
     scale: dict | None,
     seconds: float,
+    signed: dict | None = None,
 ) -> str:
     by_key = {r.scenario.key: r for r in results}
     lines = [
@@ -873,6 +907,14 @@ def render(
         else:
             verdict = "met" if value >= minimum else "NOT met"
             lines.append(f"| {label} | {value:.2f}x | >= {minimum:g}x | {verdict} |")
+    if signed:
+        rows = signed["rows"]
+        per_token = rows["token_rows_written"] / rows["issued"]
+        verdict = "met" if rows["token_rows_written"] == 0 else "NOT met"
+        lines.append(
+            f"| token rows written per anonymous token ({rows['issued']:,} issued in-process) | {per_token:g} | "
+            f"0 | {verdict} |"
+        )
     lines += ["", "Context (no target):", "", "| Ratio | Value |", "|---|---:|"]
     for label, a, b in CONTEXT_RATIOS:
         value = ratio(by_key, a, b)
@@ -916,6 +958,28 @@ def render(
             "",
             f"'flat' means the median at the largest size is within {scale['flat_limit']:g}x of the smallest "
             "(an index lookup gains at most one B-tree level between 10k and 1M rows).",
+        ]
+    if signed:
+        rows, crypto = signed["rows"], signed["crypto"]
+        targets = ", ".join(rows["write_statement_targets"]) or "none"
+        lines += [
+            "",
+            "## Signed access tokens (in-process)",
+            "",
+            f"{rows['issued']:,} anonymous tokens issued through the token view (no HTTP server) in "
+            f"{rows['seconds']:g} s ({rows['tokens_per_second']:,.0f}/s): {rows['token_rows_written']} rows added to "
+            f"the token tables, {rows['write_statements']} write statement(s) in all ({targets}; the application's "
+            "`last_used`, written at most once per LAST_USED_RESOLUTION).",
+            "",
+            f"Sign and verify cost per token, {crypto['operations']:,} operations per round, median of 5 rounds "
+            "(signed.mint / signed.verify alone, in microseconds):",
+            "",
+            "| Algorithm | sign us | verify us | token length |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {alg} | {c['sign']['median_us']:,.1f} | {c['verify']['median_us']:,.1f} | {c['token_length']} |"
+                for alg, c in crypto["algorithms"].items()
+            ),
         ]
     flex_logs = [r for r in results if r.log_events]
     if flex_logs:
@@ -981,6 +1045,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scale-operations", type=int, default=1000, help="operations per round (default 1000)")
     parser.add_argument("--no-scale", action="store_true", help="skip the 10k/1M scale test")
     parser.add_argument(
+        "--anonymous-rows", type=int, default=100_000, help="anonymous tokens issued in-process to count rows written"
+    )
+    parser.add_argument("--signing-operations", type=int, default=2000, help="sign/verify operations per round")
+    parser.add_argument("--no-signed", action="store_true", help="skip the in-process signed-token steps")
+    parser.add_argument(
         "--health-checks",
         action="store_true",
         help="turn on CONN_HEALTH_CHECKS on both sites (example_project has it off: one more round trip a request)",
@@ -993,7 +1062,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.list:
         empty = {"client_id": "", "client_secret": ""}
-        pools = {k: "" for k in ("refresh", "refresh_warm", "access", "users")}
+        pools = {k: "" for k in ("anonymous", "refresh", "refresh_warm", "access", "users")}
         dot_pools = {
             k: "" for k in ("refresh_plain", "refresh_plain_warm", "refresh_hashed", "refresh_hashed_warm", "access")
         }
@@ -1114,11 +1183,21 @@ def main(argv: list[str]) -> int:
                 ops = ", ".join(f"{op} {v['p50_us']:,.0f} us" for op, v in size["ops"].items())
                 say(f"   {size['rows']:>9,} rows: {ops}")
 
+    signed = None
+    if not args.no_signed:
+        signed = run_signed(args, flex_settings, urls["flex"])
+
     by_key = {r.scenario.key: r for r in results}
     print_summary(results, by_key)
     elapsed = time.monotonic() - started
     text = render(
-        args, machine(database_url(args.pg_url, "postgres")), (load_start, os.getloadavg()[0]), results, scale, elapsed
+        args,
+        machine(database_url(args.pg_url, "postgres")),
+        (load_start, os.getloadavg()[0]),
+        results,
+        scale,
+        elapsed,
+        signed,
     )
     args.output.write_text(text)
     say(f"\nwritten: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")

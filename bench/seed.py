@@ -117,16 +117,32 @@ def seed_flex(args: argparse.Namespace, out: Path) -> dict:
         )
         return raws
 
+    def anonymous_pool(count: int) -> list[str]:
+        """Signed anonymous tokens (nothing to store), minted for two hours so none expires mid-run."""
+        from django.test import override_settings
+
+        from flex_auth_django.settings import flex_settings
+        from flex_auth_django.tokens import signed
+
+        with override_settings(FLEX_AUTH={**flex_settings.user_settings, "ACCESS_TOKEN_LIFETIME": 7200}):
+            assert signed.available(), "no active signing key: anonymous tokens would be opaque"
+            return [
+                signed.mint(marketplace, kind=TokenKind.ANONYMOUS, scope="public-read", now=now)[0]
+                for _ in range(count)
+            ]
+
     with transaction.atomic():
         pools = {
+            "anonymous": write_pool(out, "flex-anonymous", anonymous_pool(args.access)),
             "refresh": write_pool(out, "flex-refresh", refresh_pool(args.refresh)),
             "refresh_warm": write_pool(out, "flex-refresh-warm", refresh_pool(args.refresh_warm)),
             "access": write_pool(out, "flex-access", access_pool(args.access)),
             "users": write_pool(out, "flex-users", [email(i) for i in range(len(users))]),
         }
     # A sanity check that the seeded rows are what the service itself would accept.
-    probe = Path(pools["access"]).read_text().split("\n", 1)[0]
-    assert tokens.live_access(probe) is not None, "a seeded access token is not live"
+    for pool in ("access", "anonymous"):
+        probe = Path(pools[pool]).read_text().split("\n", 1)[0]
+        assert tokens.live_access(probe) is not None, f"a seeded {pool} token is not live"
     return {
         "marketplace": {"client_id": str(marketplace.client_id), "client_secret": marketplace_secret},
         "integration": {"client_id": str(integration.client_id), "client_secret": integration_secret},

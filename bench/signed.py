@@ -104,7 +104,7 @@ def crypto(operations: int) -> dict:
                 def sign():
                     signed.mint(application, kind=TokenKind.ANONYMOUS, scope="public-read")
 
-                def verify():
+                def verify(raw=raw):
                     signed.verify(raw)
 
                 results[alg] = {
