@@ -1,0 +1,89 @@
+"""The README's external resource-server examples (PyJWT and Node `jose`) verify real tokens of a
+running example site against its JWKS, and refuse forged ones."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from flex_auth_django.tokens.signed import DEVELOPMENT_ISSUER
+from tests.serving import ROOT, ExampleSite
+
+pytestmark = [pytest.mark.sdk]
+
+SDK_DIR = Path(__file__).resolve().parent
+README_ISSUER = "https://auth.example.com"
+
+
+def readme_block(language: str, after: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### External resource servers", 1)[1]
+    return re.search(rf"{re.escape(after)}.*?```{language}\n(.*?)```", section, re.S).group(1)
+
+
+def localised(code: str, base: str) -> str:
+    """The README's code pointed at the running site (whose issuer is the development one)."""
+    code = code.replace(f"{README_ISSUER}/oauth/jwks.json", f"{base}/oauth/jwks.json")
+    return code.replace(README_ISSUER, DEVELOPMENT_ISSUER)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with ExampleSite(tmp_path_factory.mktemp("resource-server")) as running:
+        running.start()
+        yield running
+
+
+def anonymous_token(site: ExampleSite) -> str:
+    app = json.loads(site.manage("flex_create_application", "--name", "rs", "--api-type", "marketplace", "--json"))
+    status, body = site.token(client_id=app["client_id"], grant_type="client_credentials")
+    assert status == 200
+    return body["access_token"]
+
+
+def forged(raw: str) -> str:
+    header, payload, signature = raw.split(".")
+    return f"{header}.{payload}.{signature[::-1]}"
+
+
+def test_the_pyjwt_example_verifies_our_tokens(site):
+    namespace: dict = {}
+    exec(localised(readme_block("python", "Python (PyJWT)"), site.base), namespace)  # noqa: S102 (the README's code)
+    raw = anonymous_token(site)
+    claims = namespace["verify"](raw)
+    assert claims["scope"] == "public-read" and claims["sub"] == claims["client_id"]
+    import jwt
+
+    with pytest.raises(jwt.InvalidTokenError):
+        namespace["verify"](forged(raw))
+
+
+def test_the_jose_example_verifies_our_tokens(site):
+    node = shutil.which("node")
+    if node is None or not (SDK_DIR / "node_modules" / "jose").exists():
+        pytest.fail("Node.js and `make sdk-deps` (which installs jose) are needed for this test.")
+    module = SDK_DIR / f".readme-jose-{uuid.uuid4().hex}.mjs"  # beside node_modules, so `jose` resolves
+    runner = (
+        "\nconst [good, bad] = process.argv.slice(2);\n"
+        "const payload = await verify(good);\n"
+        "let refused = false;\n"
+        "try { await verify(bad); } catch { refused = true; }\n"
+        "console.log(JSON.stringify({ scope: payload.scope, client_id: payload.client_id, refused }));\n"
+    )
+    module.write_text(localised(readme_block("js", "Node ("), site.base) + runner)
+    try:
+        raw = anonymous_token(site)
+        result = subprocess.run(
+            [node, str(module), raw, forged(raw)], capture_output=True, text=True, timeout=60, check=False
+        )
+    finally:
+        module.unlink()
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["scope"] == "public-read" and answer["refused"] is True
