@@ -362,7 +362,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             "DRF view, signed anonymous token",
             "flex",
             "GET",
-            "/bench/api/flex",
+            "/bench/api/public",
             pool=fp["anonymous"],
             auth="Bearer {token}",
             group="drf",

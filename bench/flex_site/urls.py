@@ -8,7 +8,7 @@ from example_project.urls import urlpatterns as example_urlpatterns
 
 try:  # FlexTokenAuthentication and RequireUser arrive with the DRF classes
     from flex_auth_django.authentication import FlexTokenAuthentication
-    from flex_auth_django.permissions import RequireUser
+    from flex_auth_django.permissions import RequirePublicRead, RequireUser
 except ImportError:  # pragma: no cover - the bench reports the scenario as skipped
     protected = []
 else:
@@ -16,7 +16,12 @@ else:
         path(
             "bench/api/flex",
             EchoUser.as_view(authentication_classes=[FlexTokenAuthentication], permission_classes=[RequireUser]),
-        )
+        ),
+        # The same view for anonymous (signed) tokens: public-read is all they carry.
+        path(
+            "bench/api/public",
+            EchoUser.as_view(authentication_classes=[FlexTokenAuthentication], permission_classes=[RequirePublicRead]),
+        ),
     ]
 
 urlpatterns = [

@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .. import access_model
+from .. import access_model, authorization
 from ..models import Application
 from ..settings import flex_settings
 from ..signing.keys import keyring
@@ -268,6 +268,8 @@ def verify(raw: str | None, *, verify_exp: bool = True) -> dict[str, Any] | None
         return None
     if not all(isinstance(claims[name], str) for name in ("sub", "client_id", "jti")):
         return None
+    if authorization.canonical_client_id(claims["client_id"]) != claims["client_id"]:
+        return None  # we sign canonical client IDs only
     if not isinstance(claims.get("scope", ""), str):
         return None
     return claims

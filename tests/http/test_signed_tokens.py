@@ -357,6 +357,10 @@ class TestKeyStates:
         raw = anonymous(client, marketplace_app)
         assert whoami(client, forge(claims_like(raw), typ=typ)).status_code == 401
 
+    def test_a_critical_header_extension_is_refused(self, client, marketplace_app):
+        raw = anonymous(client, marketplace_app)
+        assert whoami(client, forge(claims_like(raw), crit=["exp"])).status_code == 401
+
     def test_application_at_jwt_typ_is_accepted(self, client, marketplace_app):
         raw = anonymous(client, marketplace_app)
         assert whoami(client, forge(claims_like(raw), typ="application/at+jwt")).status_code == 200
@@ -410,6 +414,10 @@ class TestKeyStates:
             {"client_id": None},
             {"iat": "now"},
             {"exp": 10**12, "iat": 10**12},  # issued in the future
+            {"nbf": 10**12},  # not valid yet
+            {"client_id": "not-a-uuid"},
+            {"scope": ["public-read"]},
+            {"aud": ["https://auth.example.test/marketplace-api"]},
         ],
         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()),
     )
