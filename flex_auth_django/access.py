@@ -43,7 +43,8 @@ def authenticate(request: HttpRequest) -> Token | None:
 
     Raises InvalidToken for an unknown, malformed, expired or revoked token, or one whose
     application or user is inactive, and TemporarilyUnavailable when the database is down.
-    One indexed query (tokens.live_access), made at most once per request.
+    Made at most once per request (tokens.live_access): one indexed query for an opaque token,
+    for a signed one its signature and one revocation-cache round trip.
     """
     found = getattr(request, _MEMO, None)
     if found is None:

@@ -3,7 +3,9 @@
 Grants, views and the DRF classes call these functions and never touch the token
 tables themselves, so the transactional rules live here only: issuing.py mints,
 rotation.py rotates refresh tokens, revocation.py revokes (and announces it),
-lookup.py finds a presented token by its digest.
+lookup.py finds a presented token by its digest (or verifies a signed one); signed.py
+mints and verifies signed (RFC 9068) access tokens, which have no rows; standing.py
+keeps their revocations in the shared cache, with the database as the record of truth.
 """
 
 from __future__ import annotations

@@ -204,11 +204,34 @@ def mint(
     }
     if family is not None:
         claims["sid"] = str(family)
-    raw = jwt.encode(claims, key.private_key, algorithm=key.alg, headers={"kid": key.kid, "typ": TYP})
+    raw = _encode(key, claims)
     token = SignedAccessToken(claims, application, kind, user.pk if user is not None else None)
     if user is not None:
         token.__dict__["user"] = user
     return raw, token
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+_headers: dict[str, str] = {}
+
+
+def _encode(key, claims: dict[str, Any]) -> str:
+    """The JWS compact serialization of `claims` signed by `key` (RFC 7515 section 7.1).
+
+    The header is the same for every token a key signs, so its encoding is built once per
+    key; PyJWT's algorithm for the key signs (and turns ECDSA's DER into the raw r || s JWS uses).
+    """
+    header = _headers.get(key.kid)
+    if header is None:
+        header = _headers[key.kid] = _b64encode(
+            json.dumps({"alg": key.alg, "kid": key.kid, "typ": TYP}, separators=(",", ":")).encode()
+        )
+    signing_input = f"{header}.{_b64encode(json.dumps(claims, separators=(',', ':')).encode())}"
+    signature = _ALGORITHMS[key.alg].sign(signing_input.encode(), key.private_key)
+    return f"{signing_input}.{_b64encode(signature)}"
 
 
 def _b64decode(segment: str) -> bytes:
