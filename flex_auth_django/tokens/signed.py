@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from .. import access_model, authorization
 from ..models import Application
-from ..settings import flex_settings
+from ..settings import flex_settings, on_reload
 from ..signing.keys import keyring
 from . import standing
 
@@ -255,13 +255,47 @@ def verify(raw: str | None, *, verify_exp: bool = True) -> dict[str, Any] | None
 
     The algorithm is the one of the key the `kid` names, never the header's say-so: `alg: none`
     and HMAC signed with a public key are refused because they are not that algorithm. The
-    signature is checked by PyJWT's algorithm for the key (cryptography underneath) before
-    the payload is even decoded; the compact form is parsed here, with one C-speed pattern
-    match per segment, as PyJWT's decode() spends most of a verification checking the
-    base64 alphabet in Python, character by character.
+    times are checked on every call; what does not change for a given string (signature,
+    header, issuer, audience, claim types) is remembered per process for the strings that
+    passed, so a client presenting the same token on every API call pays the signature check once.
     """
     if not looks_signed(raw):
         return None
+    claims = _verified.get(raw)
+    if claims is None:
+        claims = _verify_static(raw)
+        if claims is None:
+            return None
+        if len(_verified) >= VERIFIED_CACHE_SIZE:
+            _verified.clear()  # crude but lock-free: refilled by the next requests
+        _verified[raw] = claims
+    iat, exp, now = claims["iat"], claims["exp"], timezone.now().timestamp()
+    if iat > now + CLOCK_SKEW or (verify_exp and exp <= now):
+        return None
+    if "nbf" in claims and claims["nbf"] > now + CLOCK_SKEW:
+        return None
+    return dict(claims)
+
+
+# Verified tokens remembered per process (verify()); dropped whenever FLEX_AUTH changes.
+VERIFIED_CACHE_SIZE = 10_000
+_verified: dict[str, dict[str, Any]] = {}
+
+
+@on_reload
+def _forget_verified() -> None:
+    _verified.clear()
+    _headers.clear()
+
+
+def _verify_static(raw: str) -> dict[str, Any] | None:
+    """Signature, header and the claims that do not depend on the time (see verify()).
+
+    The signature is checked by PyJWT's algorithm for the key (cryptography underneath)
+    before the payload is even decoded; the compact form is parsed here, with one C-speed
+    pattern match per segment, as PyJWT's decode() spends most of a verification checking
+    the base64 alphabet in Python, character by character.
+    """
     parts = raw.split(".")
     if not all(_SEGMENT.fullmatch(part) for part in parts):
         return None
@@ -282,12 +316,9 @@ def verify(raw: str | None, *, verify_exp: bool = True) -> dict[str, Any] | None
         return None
     if claims["iss"] != issuer() or claims["aud"] not in _audiences():
         return None
-    iat, exp, now = claims["iat"], claims["exp"], timezone.now().timestamp()
-    if not (_number(iat) and _number(exp)) or iat > now + CLOCK_SKEW or exp <= iat:
+    if not (_number(claims["iat"]) and _number(claims["exp"])) or claims["exp"] <= claims["iat"]:
         return None
-    if verify_exp and exp <= now:
-        return None
-    if "nbf" in claims and not (_number(claims["nbf"]) and claims["nbf"] <= now + CLOCK_SKEW):
+    if "nbf" in claims and not _number(claims["nbf"]):
         return None
     if not all(isinstance(claims[name], str) for name in ("sub", "client_id", "jti")):
         return None

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from unittest import mock
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -499,6 +500,26 @@ class TestKeysParsedOnce:
             raw = anonymous(client, marketplace_app)
             assert whoami(client, raw).status_code == 200
         assert calls == []
+
+    def test_a_token_presented_again_is_not_verified_again_but_its_expiry_still_counts(
+        self, client, marketplace_app, monkeypatch
+    ):
+        from flex_auth_django.tokens import signed
+
+        raw = anonymous(client, marketplace_app)
+        calls = []
+        original = signed._verify_static
+        monkeypatch.setattr(signed, "_verify_static", lambda r: calls.append(r) or original(r))
+        for _ in range(3):
+            assert signed.verify(raw) is not None
+        assert calls == [raw]
+        expiry = header_and_claims(raw)[1]["exp"]
+        with mock.patch("flex_auth_django.tokens.signed.timezone.now") as now_:
+            now_.return_value = datetime.fromtimestamp(expiry + 1, tz=UTC)
+            assert signed.verify(raw) is None
+        forged = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")
+        assert signed.verify(forged) is None and signed.verify(forged) is None
+        assert calls.count(forged) == 2  # failures are never remembered
 
     def test_changed_settings_reload_the_keys(self, client, settings, marketplace_app):
         anonymous(client, marketplace_app)
