@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from unittest import mock
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import jwt
 import pytest
