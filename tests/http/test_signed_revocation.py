@@ -300,3 +300,24 @@ class TestRecordOfTruth:
             revoke(client, issued)
         assert SignedRevocation.objects.count() == 1
         assert RefreshToken.objects.count() == 0
+
+
+class TestOnRedis:
+    """The revocation check on the real Redis (the per-request read bypasses Django's per-call client)."""
+
+    def test_revocation_and_state_through_redis(self, client, probe, settings, redis_throttle_cache):
+        from django.core.cache import caches
+
+        from flex_auth_django.tokens.standing import _get_many, cache_alias
+
+        for kind in ("anonymous", "integration"):
+            issued = issue(client, kind)
+            assert probe.live(issued.raw, issued.scope)
+            cache = caches[cache_alias()]
+            keys = [f"flex:signed:app:{issued.app.client_id}", "flex:signed:rev:nothing"]
+            assert _get_many(cache, keys) == cache.get_many(keys) and keys[0] in cache.get_many(keys)
+            revoke(client, issued)
+            assert_dead(probe, issued)
+            other = issue(client, kind)
+            applications.set_active(other.app, False)
+            assert_dead(probe, other)
