@@ -105,11 +105,15 @@ def crypto(operations: int) -> dict:
                     signed.mint(application, kind=TokenKind.ANONYMOUS, scope="public-read")
 
                 def verify(raw=raw):
-                    signed.verify(raw)
+                    signed._verify_static(raw)  # the signature and claims, as for a token seen the first time
+
+                def verify_again(raw=raw):
+                    signed.verify(raw)  # a token this process verified before: its times only
 
                 results[alg] = {
                     "sign": _per_op_us(sign, operations),
                     "verify": _per_op_us(verify, operations),
+                    "verify_again": _per_op_us(verify_again, operations),
                     "token_length": len(raw),
                 }
     finally:
