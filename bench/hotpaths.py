@@ -120,6 +120,11 @@ def scenarios(info: dict, n: int) -> dict:
         "drf_flex": [
             ("GET", "/bench/api/flex", b"", {"Authorization": f"Bearer {cycle(access, i)}"}) for i in range(n)
         ],
+        # A signed anonymous token: no query, one revocation-cache round trip (Redis when REDIS_URL is set).
+        "drf_anon": [
+            ("GET", "/bench/api/public", b"", {"Authorization": f"Bearer {cycle(pools['anonymous'], i)}"})
+            for i in range(n)
+        ],
         "anon": [("POST", "/oauth/token", form(grant_type="client_credentials", client_id=mp["client_id"]), {})] * n,
         "integ": [
             (

@@ -10,9 +10,9 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import authorization, dot_secrets, tokens
+from . import access_model, authorization, dot_secrets, tokens
 from .db import statements
-from .models import AccessToken, ApiType, Application, Session
+from .models import AccessToken, ApiType, Application, RefreshToken, Session
 from .settings import flex_settings
 from .tokens import digests, generate
 
@@ -138,8 +138,18 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 def with_activity(queryset: QuerySet, now: datetime | None = None) -> QuerySet:
     """Annotate each application with `tokens_24h` (access tokens issued in the last 24 hours)
-    and `live_sessions`, as correlated subqueries: one query however many rows are listed."""
+    and `live_sessions`, as correlated subqueries: one query however many rows are listed.
+
+    A signed access token has no row; one of a session is counted through the refresh token
+    issued with it (each issue or refresh of a session writes exactly one). Signed tokens
+    without a session (anonymous ones) leave no trace to count.
+    """
+    from .tokens import signed
+
     now = now or timezone.now()
-    issued = AccessToken.objects.filter(application=OuterRef("pk"), created__gte=now - timedelta(hours=24))
+    since = now - timedelta(hours=24)
+    issued = AccessToken.objects.filter(application=OuterRef("pk"), created__gte=since)
+    signed_kinds = [spec.kind for spec in access_model.KINDS if signed.format_for(spec.kind) == access_model.SIGNED]
+    with_signed = RefreshToken.objects.filter(application=OuterRef("pk"), created__gte=since, kind__in=signed_kinds)
     live = Session.objects.live(now).filter(application=OuterRef("pk"))
-    return queryset.annotate(tokens_24h=_count(issued), live_sessions=_count(live))
+    return queryset.annotate(tokens_24h=_count(issued) + _count(with_signed), live_sessions=_count(live))

@@ -94,6 +94,16 @@ class TestDashboard:
         assert (rows[app.pk].tokens_24h, rows[app.pk].live_sessions) == (3, 2)
         assert (rows[other.pk].tokens_24h, rows[other.pk].live_sessions) == (1, 0)
 
+    def test_signed_session_tokens_count_through_their_refresh_tokens(self, staff_client, client):
+        from tests.signing import token
+
+        app = ApplicationFactory(integration=True)
+        params = {"client_id": str(app.client_id), "client_secret": app.secret, "grant_type": "client_credentials"}
+        first = token(client, **params)  # signed: no access-token row
+        token(client, client_id=str(app.client_id), grant_type="refresh_token", refresh_token=first["refresh_token"])
+        rows = {a.pk: a for a in staff_client.get(app_url("changelist")).context["cl"].result_list}
+        assert (rows[app.pk].tokens_24h, rows[app.pk].live_sessions) == (2, 1)
+
     def test_the_live_sessions_number_links_to_that_applications_sessions(self, staff_client):
         app = ApplicationFactory()
         RefreshTokenFactory(application=app)
