@@ -79,7 +79,7 @@ def _jti() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity, as unsaved model instances are
 class SignedAccessToken:
     """A verified signed access token, with the attributes the README documents for AccessToken
     rows (kind, scope, scopes, application, user, expires, created, family), so request.auth,
