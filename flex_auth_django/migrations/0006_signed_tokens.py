@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("flex_auth_django", "0003_digest_unique_constraint"),
+        ("flex_auth_django", "0005_identity_providers"),
     ]
 
     operations = [
