@@ -120,7 +120,7 @@ class TestChecks:
 
         settings.FLEX_AUTH = {**settings.FLEX_AUTH, "ACCESS_TOKEN_FORMATS": {"anonymous": "jwt"}, "SIGNING_KEYS": "x"}
         ids = {check_id for _, _, check_id in flex_settings.problems()}
-        assert {"flex_auth.E013", "flex_auth.E014"} <= ids
+        assert {"flex_auth.E032", "flex_auth.E033"} <= ids
 
 
 class TestGenerateCommand:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("flex_auth_django", "0005_identity_providers"),
+        ("flex_auth_django", "0007_dot_adoption"),
     ]
 
     operations = [
