@@ -190,7 +190,7 @@ def mint(
     exp = math.ceil((now + lifetime).timestamp())
     if expires is not None:
         exp = min(exp, int(expires.timestamp()))
-    client_id = str(application.client_id)
+    client_id = application.public_client_id  # the ID the client authenticates with (RFC 9068 section 2.2)
     jti = _jti() if subject is None else f"{_jti()}.{subject_ref(subject)}"
     claims: dict[str, Any] = {
         "iss": issuer(),

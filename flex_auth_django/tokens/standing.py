@@ -26,6 +26,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import authorization
 from ..models import Application, SignedRevocation
 from ..settings import flex_settings
 
@@ -72,9 +73,22 @@ def _timeout(expires: datetime, now: datetime) -> int:
     return max(1, int((expires - now).total_seconds()) + 1)
 
 
+def _by_client_id(client_id: str) -> Application | None:
+    """The application a token names: by UUID, or by the client ID an imported DOT application kept."""
+    parsed = authorization.client_uuid(client_id)
+    if parsed is not None:
+        lookup = {"client_id": parsed}
+    else:
+        legacy = authorization.legacy_client_id(client_id)
+        if legacy is None:
+            return None
+        lookup = {"legacy_client_id": legacy}
+    return Application.objects.filter(**lookup).only(*_FIELDS).first()
+
+
 def _reload(client_id: str, refs: Iterable[str]) -> Standing:
     """The application and its live revocations from the database, written back to the cache."""
-    application = Application.objects.filter(client_id=client_id).only(*_FIELDS).first()
+    application = _by_client_id(client_id)
     if application is None:
         return Standing(None, False)
     now = timezone.now()
@@ -133,7 +147,7 @@ def _get_many(cache, keys: list[str]) -> dict[str, object]:
 
 
 def _from_database(client_id: str, refs: list[str]) -> Standing:
-    application = Application.objects.filter(client_id=client_id).only(*_FIELDS).first()
+    application = _by_client_id(client_id)
     if application is None:
         return Standing(None, False)
     revoked = SignedRevocation.objects.filter(ref__in=refs, expires__gt=timezone.now()).exists()
@@ -167,9 +181,9 @@ def publish(application: Application) -> None:
     """
     fresh = Application.objects.filter(pk=application.pk).only(*_FIELDS).first()
     if fresh is None:
-        _delete_cache(_app_key(str(application.client_id)))
+        _delete_cache(_app_key(application.public_client_id))
         return
-    _write_cache({_app_key(str(fresh.client_id)): (_state_of(fresh), STATE_TTL)})
+    _write_cache({_app_key(fresh.public_client_id): (_state_of(fresh), STATE_TTL)})
 
 
 def _delete_cache(key: str) -> None:

@@ -85,6 +85,6 @@ def test_dry_run_counts_a_row_both_expired_and_revoked_once_and_reports_the_batc
     RefreshTokenFactory(expired=True, revoked=past)
     dry = clear("--dry-run", "--batch-size", "2")
     # access: 5 expired (3 batches of 2) + 1 revoked only (1 batch); refresh: 1 row (1 batch)
-    assert "Would delete 6 access tokens, 1 refresh tokens (7 rows, 5 batches)." in dry
+    assert "Would delete 6 access tokens, 1 refresh tokens, 0 signed-token revocations (7 rows, 5 batches)." in dry
     assert AccessToken.objects.count() == 6
     assert clear("--batch-size", "2") == dry.replace("Would delete", "Deleted")  # the run does what it said

@@ -321,3 +321,24 @@ class TestOnRedis:
             other = issue(client, kind)
             applications.set_active(other.app, False)
             assert_dead(probe, other)
+
+
+class TestImportedApplication:
+    """An application imported from django-oauth-toolkit keeps its client ID; its signed tokens name it."""
+
+    def test_signed_tokens_of_an_imported_application(self, client, probe):
+        from tests.signing import header_and_claims
+
+        app = ApplicationFactory(legacy_client_id="dot-client-Abc123")
+        body = token(client, client_id="dot-client-Abc123", grant_type="client_credentials")
+        claims = header_and_claims(body["access_token"])[1]
+        assert claims["client_id"] == claims["sub"] == "dot-client-Abc123"
+        issued = Issued(body["access_token"], "public-read", app)
+        assert probe.live(issued.raw, issued.scope)
+        form(client, REVOKE_URL, {"client_id": "dot-client-Abc123", "token": issued.raw})
+        assert_dead(probe, issued)
+        caches["default"].clear()  # reloaded from the database by the imported client ID
+        assert_dead(probe, issued)
+        fresh = token(client, client_id="dot-client-Abc123", grant_type="client_credentials")["access_token"]
+        applications.set_active(app, False)
+        assert not probe.live(fresh, "public-read")
