@@ -4,6 +4,8 @@ Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL), RE
 FLEX_ISSUER (the public https URL the metadata names). Optional: FLEX_NUM_PROXIES (default
 1, one reverse proxy such as nginx in front), FLEX_CORS_ALLOWED_ORIGINS (browser clients'
 origins, comma-separated), FLEX_DIGEST_KEYS ("k2:key,k1:older key", current first),
+FLEX_SIGNING_KEY_FILE (the active signing key; FLEX_SIGNING_KEY_NEXT_FILES and
+FLEX_SIGNING_KEY_RETIRED_FILES, comma-separated, for rotation),
 DJANGO_STATIC_ROOT, FLEX_SECURITY_LOG (a file for the security events; stdout otherwise),
 DJANGO_HSTS_SECONDS. README: "Deploying to production".
 """
@@ -80,6 +82,18 @@ FLEX_AUTH = {
 }
 if os.environ.get("FLEX_DIGEST_KEYS"):
     FLEX_AUTH["DIGEST_KEYS"] = [tuple(pair.split(":", 1)) for pair in _csv("FLEX_DIGEST_KEYS")]
+# Signed access tokens: the same key files on every host (`manage.py flex_generate_signing_key`),
+# never the example's per-checkout development key. Without FLEX_SIGNING_KEY_FILE every token is
+# opaque and `check --deploy` says so (flex_auth.W041).
+FLEX_AUTH["SIGNING_KEYS"] = (
+    [
+        {"state": "active", "file": os.environ["FLEX_SIGNING_KEY_FILE"]},
+        *({"state": "next", "file": path} for path in _csv("FLEX_SIGNING_KEY_NEXT_FILES")),
+        *({"state": "retired", "file": path} for path in _csv("FLEX_SIGNING_KEY_RETIRED_FILES")),
+    ]
+    if os.environ.get("FLEX_SIGNING_KEY_FILE")
+    else None
+)
 
 # DOT's oauth2_provider.W006 ("tokens are stored in plaintext") is about DOT's own token
 # tables. This site stores every token and secret only as a keyed digest (flex_auth_django's

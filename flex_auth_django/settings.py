@@ -194,11 +194,11 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # (a random string, stored as a digest); kinds not named keep access_model's default.
     "ACCESS_TOKEN_FORMATS": (
         {},
-        Shape('a dict of token kind -> "signed" or "opaque"', _formats, "flex_auth.E032"),
+        Shape('a dict of token kind -> "signed" or "opaque"', _formats, "flex_auth.E042"),
     ),
     # Private keys that sign signed access tokens (signing/keys.py): [{"state": "active",
     # "file": path | "env": variable | "pem": text}, ...]. None: every kind is opaque.
-    "SIGNING_KEYS": (None, Shape("None or a list of key dicts", _optional(_signing_keys), "flex_auth.E033")),
+    "SIGNING_KEYS": (None, Shape("None or a list of key dicts", _optional(_signing_keys), "flex_auth.E043")),
     # The `aud` of signed tokens per API type; missing ones are "<issuer>/marketplace-api"
     # and "<issuer>/integration-api".
     "ACCESS_TOKEN_AUDIENCES": ({}, Shape("a dict of API type -> audience string", _audiences)),

@@ -1,11 +1,11 @@
 """System checks for signed access tokens: the keys, and the cache revocations travel through.
 
-flex_auth.E030  a SIGNING_KEYS entry cannot be used (unreadable, not a private key, weak,
+flex_auth.E040  a SIGNING_KEYS entry cannot be used (unreadable, not a private key, weak,
                 a duplicate of another entry, or more than one active key)
-flex_auth.W030  a kind is configured signed but no key is active: its tokens are issued opaque
-flex_auth.W031  (deploy) no signing keys at all: every token is opaque and stored
-flex_auth.W032  (deploy) the revocation cache is per process: revocations do not reach other workers
-flex_auth.E031  REVOCATION_CACHE names no cache in CACHES
+flex_auth.W040  a kind is configured signed but no key is active: its tokens are issued opaque
+flex_auth.W041  (deploy) no signing keys at all: every token is opaque and stored
+flex_auth.W042  (deploy) the revocation cache is per process: revocations do not reach other workers
+flex_auth.E041  REVOCATION_CACHE names no cache in CACHES
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ def check_signing_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
         return []  # reported by check_flex_settings
     ring = build(entries)
     messages: list[checks.CheckMessage] = [
-        checks.Error(problem, hint="README, 'Signed access tokens'.", id="flex_auth.E030") for problem in ring.problems
+        checks.Error(problem, hint="README, 'Signed access tokens'.", id="flex_auth.E040") for problem in ring.problems
     ]
     if signed_kinds and ring.active is None and entries:
         messages.append(
             checks.Warning(
                 f"No active signing key: tokens of {', '.join(signed_kinds)} are issued opaque (and stored).",
                 hint="Mark exactly one FLEX_AUTH['SIGNING_KEYS'] entry {'state': 'active'}.",
-                id="flex_auth.W030",
+                id="flex_auth.W040",
             )
         )
     return messages
@@ -64,7 +64,7 @@ def check_signing_deploy(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 "so every anonymous visitor costs a database row.",
                 hint="Generate a key with `manage.py flex_generate_signing_key --out PATH` and list it in "
                 "FLEX_AUTH['SIGNING_KEYS'].",
-                id="flex_auth.W031",
+                id="flex_auth.W041",
             )
         ]
     return []
@@ -82,7 +82,7 @@ def check_revocation_cache(app_configs, **kwargs) -> list[checks.CheckMessage]:
     if not entries:
         return []
     if alias not in settings.CACHES:
-        return [checks.Error(f"The revocation cache {alias!r} is not in CACHES.", id="flex_auth.E031")]
+        return [checks.Error(f"The revocation cache {alias!r} is not in CACHES.", id="flex_auth.E041")]
     backend = settings.CACHES[alias].get("BACKEND", "")
     if any(backend.endswith(name) for name in PER_PROCESS_CACHES):
         return [
@@ -93,7 +93,7 @@ def check_revocation_cache(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 "for up to 5 minutes.",
                 hint="Point FLEX_AUTH['REVOCATION_CACHE'] (or THROTTLE_CACHE) at a shared cache such as Redis. "
                 "A local-memory cache is right only for a single process.",
-                id="flex_auth.W032",
+                id="flex_auth.W042",
             )
         ]
     return []

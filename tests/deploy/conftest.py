@@ -18,7 +18,14 @@ BIN = Path(sys.executable).parent
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    """What settings_production needs, as an operator would set it (a fresh random key)."""
+    """What settings_production needs, as an operator would set it (a fresh random key, and a
+    signing key made the way the README says, with flex_generate_signing_key's generator)."""
+    from flex_auth_django.signing.keys import generate_pem
+
+    signing_key = tmp_path / "signing-es256.pem"
+    if not signing_key.exists():
+        signing_key.write_text(generate_pem("ES256"))
+        signing_key.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FLEX_", "REDIS_URL", "DATABASE_URL"))}
     env.update(
         DJANGO_SETTINGS_MODULE="example_project.settings_production",
@@ -28,6 +35,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         REDIS_URL=REDIS_URL,
         FLEX_ISSUER="https://auth.example.com",
         FLEX_CORS_ALLOWED_ORIGINS="https://shop.example.com",
+        FLEX_SIGNING_KEY_FILE=str(signing_key),
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         PYTHONUNBUFFERED="1",

@@ -87,40 +87,40 @@ class TestChecks:
             "SIGNING_KEYS": [{"state": "active", "pem": pem("a")}, {"state": "next", "pem": pem("a")}],
         }
         messages = signing_checks.check_signing_keys(None)
-        assert [m.id for m in messages] == ["flex_auth.E030"]
+        assert [m.id for m in messages] == ["flex_auth.E040"]
 
     def test_no_active_key_is_a_warning(self, settings):
         use_keys(settings, ("a", "next"))
-        assert [m.id for m in signing_checks.check_signing_keys(None)] == ["flex_auth.W030"]
+        assert [m.id for m in signing_checks.check_signing_keys(None)] == ["flex_auth.W040"]
 
     def test_missing_keys_are_a_deploy_warning_unless_every_kind_is_opaque(self, settings, all_opaque):
         settings.FLEX_AUTH = {**settings.FLEX_AUTH, "SIGNING_KEYS": None}
         assert signing_checks.check_signing_deploy(None) == []
         settings.FLEX_AUTH = {**settings.FLEX_AUTH, "ACCESS_TOKEN_FORMATS": {}}
-        assert [m.id for m in signing_checks.check_signing_deploy(None)] == ["flex_auth.W031"]
+        assert [m.id for m in signing_checks.check_signing_deploy(None)] == ["flex_auth.W041"]
 
     def test_a_per_process_revocation_cache_is_a_deploy_warning(self, settings):
         use_keys(settings, ("a", "active"))  # the test settings' cache is LocMemCache
         messages = signing_checks.check_revocation_cache(None)
-        assert [m.id for m in messages] == ["flex_auth.W032"]
+        assert [m.id for m in messages] == ["flex_auth.W042"]
         assert "single process" in messages[0].hint
 
     def test_an_unknown_revocation_cache_is_an_error(self, settings):
         use_keys(settings, ("a", "active"), REVOCATION_CACHE="nope")
-        assert [m.id for m in signing_checks.check_revocation_cache(None)] == ["flex_auth.E031"]
+        assert [m.id for m in signing_checks.check_revocation_cache(None)] == ["flex_auth.E041"]
 
     def test_the_checks_run_with_manage_py_check(self, settings):
         use_keys(settings, ("a", "next"))
         out = io.StringIO()
         call_command("check", stdout=out, stderr=out)
-        assert "flex_auth.W030" in out.getvalue()
+        assert "flex_auth.W040" in out.getvalue()
 
     def test_malformed_settings_are_errors(self, settings):
         from flex_auth_django.settings import flex_settings
 
         settings.FLEX_AUTH = {**settings.FLEX_AUTH, "ACCESS_TOKEN_FORMATS": {"anonymous": "jwt"}, "SIGNING_KEYS": "x"}
         ids = {check_id for _, _, check_id in flex_settings.problems()}
-        assert {"flex_auth.E032", "flex_auth.E033"} <= ids
+        assert {"flex_auth.E042", "flex_auth.E043"} <= ids
 
 
 class TestGenerateCommand:
