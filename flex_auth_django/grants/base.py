@@ -57,7 +57,7 @@ class BaseGrant:
             application=application,
             kind=issued.access.kind,
             user=issued.access.user,
-            grant_type=request.grant_type,
+            grant_type=request.grant_type or self.grant_types[0],
             family=issued.access.family,
             ip=request.ip,
         )

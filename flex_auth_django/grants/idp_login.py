@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import signals, throttling, tokens
+from .. import throttling, tokens
 from ..db.outages import DATABASE_OUTAGES
 from ..errors import InvalidGrant, InvalidRequest, TemporarilyUnavailable
 from ..idp import login
@@ -66,15 +66,4 @@ class IdpLoginGrant(BaseGrant):
     def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
         return tokens.issue(
             validated.application, kind=TokenKind.USER, scope=validated.scope, user=validated.user, with_refresh=True
-        )
-
-    def announce(self, request: TokenRequest, application: Application, issued: tokens.Issued) -> None:
-        signals.token_issued.send(
-            sender=type(self),
-            application=application,
-            kind=issued.access.kind,
-            user=issued.access.user,
-            grant_type=IDP_LOGIN,
-            family=issued.access.family,
-            ip=request.ip,
         )

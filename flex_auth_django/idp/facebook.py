@@ -14,7 +14,7 @@ import time
 
 from ..settings import flex_settings
 from .fetch import ProviderUnreachable, get_json
-from .identity import Identity, TokenRejected, short_text
+from .identity import Identity, TokenRejected, clean_email, short_text
 from .models import IdentityProvider
 
 MAX_TOKEN_CHARS = 1024
@@ -51,8 +51,7 @@ def verify_access_token(provider: IdentityProvider, token: str) -> Identity:
     me = _graph("me", {"fields": "id,email,first_name,last_name", "access_token": token, "appsecret_proof": proof})
     if str(me.get("id", "")) != user_id:
         raise TokenRejected("subject")
-    email = me.get("email")
-    email = email.strip() if isinstance(email, str) and "@" in email and len(email) <= 254 else None
+    email = clean_email(me.get("email"))
     return Identity(
         subject=user_id,
         email=email,

@@ -27,5 +27,10 @@ def claimed_true(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
+def clean_email(value: object) -> str | None:
+    """An email address as a provider claims it, or None when it does not look like one."""
+    return value.strip() if isinstance(value, str) and "@" in value and len(value) <= 254 else None
+
+
 def short_text(value: object, limit: int = 150) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""

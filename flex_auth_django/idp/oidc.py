@@ -21,7 +21,7 @@ from jwt.algorithms import RSAAlgorithm
 from ..settings import flex_settings
 from .documents import Document, document_cache
 from .fetch import ProviderUnreachable
-from .identity import Identity, TokenRejected, claimed_true, short_text
+from .identity import Identity, TokenRejected, claimed_true, clean_email, short_text
 from .models import IdentityProvider, IdpKind, check_provider_url
 
 ALGORITHM = "RS256"
@@ -168,8 +168,7 @@ def verify_id_token(provider: IdentityProvider, token: str) -> Identity:
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise TokenRejected("subject")
-    email = claims.get("email")
-    email = email.strip() if isinstance(email, str) and "@" in email and len(email) <= 254 else None
+    email = clean_email(claims.get("email"))
     return Identity(
         subject=subject,
         email=email,
