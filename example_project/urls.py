@@ -10,6 +10,8 @@ urlpatterns = [
     path("oauth/", include("flex_auth_django.urls")),
     # What the Sharetribe SDKs call: {baseUrl}/v1/auth/token and /v1/auth/revoke.
     path("v1/auth/", include("flex_auth_django.urls", namespace="flex_auth_sdk")),
+    # The console URL of Login as user: SERVER_SHARETRIBE_CONSOLE_URL=<site>/flex-console.
+    path("flex-console/", include("flex_auth_django.console_urls")),
     path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="oauth-metadata"),
     path("", include("example_project.demo_api.urls")),
 ]

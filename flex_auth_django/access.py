@@ -88,11 +88,21 @@ def requirement(required: Iterable[str]) -> frozenset[str]:
     return names
 
 
-def denial(token: Token | None, required: frozenset[str]) -> OAuthError | None:
-    """Why `token` may not call a view that requires `required` (see requirement()), or None if it may."""
+def denial(
+    token: Token | None, required: frozenset[str], refused: frozenset[str] = frozenset()
+) -> OAuthError | None:
+    """Why `token` may not call a view that requires `required` (see requirement()) and refuses
+    `refused`, or None if it may."""
     if token is None:
         return MissingToken()
-    if required <= granted(token):
+    have = granted(token)
+    if refused & have:
+        names = " ".join(sorted(refused & have))
+        return InsufficientScope(
+            f"This request cannot be made with a token of scope '{names}' (limited rights, e.g. Login as user).",
+            required=sorted(required),
+        )
+    if required <= have:
         return None
     api = access_model.API_LABELS[access_model.scope(next(iter(required))).api_type]
     names = " ".join(sorted(required))
@@ -101,10 +111,10 @@ def denial(token: Token | None, required: frozenset[str]) -> OAuthError | None:
     )
 
 
-def check(request: HttpRequest, required: frozenset[str]) -> Token:
-    """The token of `request` if it grants `required`; raises the OAuthError to answer otherwise."""
+def check(request: HttpRequest, required: frozenset[str], refused: frozenset[str] = frozenset()) -> Token:
+    """The token of `request` if it grants `required` and none of `refused`; raises the OAuthError otherwise."""
     token = authenticate(request)
-    error = denial(token, required)
+    error = denial(token, required, refused)
     if error is not None or token is None:
         raise error or MissingToken()
     return token

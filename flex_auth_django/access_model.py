@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .models import ApiType, TokenKind
+from .settings import flex_settings
 
 PUBLIC_READ = "public-read"
 USER = "user"
+USER_LIMITED = "user:limited"
 TRUSTED_USER = "trusted:user"
 INTEG = "integ"
 
@@ -40,10 +42,15 @@ class Kind:
     api_type: str
     scope: str  # the one scope tokens of this kind are issued with
     lifetime_setting: str  # the FLEX_AUTH setting with the access token's lifetime, in seconds
-    # Issued with a refresh token: its tokens form sessions the admin lists and can end.
+    # Its tokens form sessions the admin lists and can end.
     has_sessions: bool
     # The access token format unless FLEX_AUTH['ACCESS_TOKEN_FORMATS'] names this kind.
     format: str = OPAQUE
+    # The client gets a refresh token with it (Login-as sessions have none: they end when
+    # their one access token expires, or when the admin revokes them).
+    refreshable: bool = True
+    # The FLEX_AUTH setting that may replace `scope` (Login-as: `user` as in Sharetribe's Dev and Test).
+    scope_setting: str | None = None
 
 
 SCOPES: tuple[Scope, ...] = (
@@ -53,6 +60,14 @@ SCOPES: tuple[Scope, ...] = (
         TRUSTED_USER,
         ApiType.MARKETPLACE,
         "Act as the user in a trusted, server-side context (privileged operations).",
+        (USER,),
+        needs_user=True,
+    ),
+    Scope(
+        USER_LIMITED,
+        ApiType.MARKETPLACE,
+        "Act as the user with limited rights (an operator's Login as user): "
+        "no payout details, payment methods, messages, or starting or moving transactions.",
         (USER,),
         needs_user=True,
     ),
@@ -73,6 +88,15 @@ KINDS: tuple[Kind, ...] = (
     Kind(TokenKind.TRUSTED_USER, ApiType.MARKETPLACE, TRUSTED_USER, "TRUSTED_TOKEN_LIFETIME", has_sessions=False),
     # Signed: integration back ends often verify in services of their own, without a round trip.
     Kind(TokenKind.INTEGRATION, ApiType.INTEGRATION, INTEG, "ACCESS_TOKEN_LIFETIME", has_sessions=True, format=SIGNED),
+    Kind(
+        TokenKind.LOGIN_AS,
+        ApiType.MARKETPLACE,
+        USER_LIMITED,
+        "LOGIN_AS_TOKEN_LIFETIME",
+        has_sessions=True,
+        refreshable=False,
+        scope_setting="LOGIN_AS_SCOPE",
+    ),
 )
 
 API_LABELS = {ApiType.MARKETPLACE: "Marketplace API", ApiType.INTEGRATION: "Integration API"}
@@ -87,6 +111,11 @@ def scope(name: str) -> Scope | None:
 
 def kind(name: str) -> Kind:
     return _KINDS[name]
+
+
+def issued_scope(spec: Kind) -> str:
+    """The scope tokens of kind `spec` are issued with now (its scope setting, when it has one)."""
+    return getattr(flex_settings, spec.scope_setting) if spec.scope_setting else spec.scope
 
 
 def scope_names() -> list[str]:
@@ -111,7 +140,7 @@ def usable(kind_name: str, api_type: str, *, with_user: bool) -> frozenset[str]:
     spec = _KINDS.get(kind_name)
     if spec is None or spec.api_type != api_type:
         return frozenset()
-    names = implied(spec.scope)
+    names = implied(issued_scope(spec))
     return frozenset(n for n in names if with_user or not _SCOPES[n].needs_user)
 
 

@@ -1,6 +1,7 @@
 """Default signal receivers: one structured record per token event on `flex_auth_django.security`.
 
-Events: issued, refreshed, exchanged, revoked, refused, throttled, refresh_reuse_detected, identity_linked.
+Events: issued, refreshed, exchanged, revoked, refused, throttled, refresh_reuse_detected, identity_linked,
+login_as_started (with staff_id), code_reuse_detected.
 Every record has the same fields (`record.flex_auth`, a dict, for JSON formatters; the
 message repeats them as key=value text): event, application_id, client_id, kind,
 user_id, ip, plus a few per event. Ids, kinds and addresses only: never a secret,
@@ -88,6 +89,35 @@ def _refreshed(sender, application, kind, user, family, replayed, ip, **kwargs) 
 @receiver(signals.refresh_reuse_detected, dispatch_uid="flex_audit_reuse")
 def _reuse(sender, application, user, family, ip, **kwargs) -> None:
     emit("refresh_reuse_detected", logging.WARNING, **_app(application), user_id=getattr(user, "pk", None), ip=ip)
+
+
+@receiver(signals.login_as_started, dispatch_uid="flex_audit_login_as")
+def _login_as(sender, application, user, staff, family, ip, client_ip=None, **kwargs) -> None:
+    # A WARNING: an operator now acts as a user; the log is the record of who did it.
+    emit(
+        "login_as_started",
+        logging.WARNING,
+        **_app(application),
+        kind="login_as",
+        user_id=getattr(user, "pk", None),
+        ip=ip,
+        staff_id=getattr(staff, "pk", None),
+        client_ip=client_ip,
+        session=family,
+    )
+
+
+@receiver(signals.code_reuse_detected, dispatch_uid="flex_audit_code_reuse")
+def _code_reuse(sender, application, user, staff, ip, **kwargs) -> None:
+    emit(
+        "code_reuse_detected",
+        logging.WARNING,
+        **_app(application),
+        kind="login_as",
+        user_id=getattr(user, "pk", None),
+        ip=ip,
+        staff_id=getattr(staff, "pk", None),
+    )
 
 
 @receiver(signals.token_revoked, dispatch_uid="flex_audit_revoked")

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication as _DotApplication
 
+from .login_as import marketplace_url as _marketplace_url
+
 
 class ApiType(models.TextChoices):
     MARKETPLACE = "marketplace", _("Marketplace API")
@@ -27,6 +29,7 @@ class TokenKind(models.TextChoices):
     USER = "user", _("User")
     TRUSTED_USER = "trusted_user", _("Trusted user")
     INTEGRATION = "integration", _("Integration")
+    LOGIN_AS = "login_as", _("Login as user")
 
 
 class Application(models.Model):
@@ -46,6 +49,19 @@ class Application(models.Model):
     client_secret_digest = models.CharField(_("client secret digest"), max_length=255, editable=False)
     client_secret_last4 = models.CharField(_("client secret (last 4)"), max_length=4, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Console's "Marketplace URL": the origin of the marketplace's web front end (no trailing
+    # slash). Login as user sends operators there and accepts only its `/api/login-as`.
+    marketplace_url = models.CharField(
+        _("Marketplace URL"),
+        max_length=255,
+        blank=True,
+        default="",
+        validators=[_marketplace_url.validate],
+        help_text=_(
+            "The origin of the marketplace's web site, e.g. https://my-marketplace.example.com "
+            "(http only for localhost and 127.0.0.1). Needed for “Log in as user”."
+        ),
+    )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     # "Revoke all tokens": signed access tokens issued at or before this moment are dead
@@ -111,6 +127,16 @@ class RefreshToken(models.Model):
         blank=True,
         related_name="flex_refresh_tokens",
     )
+    # Login as user: the staff member acting as `user` (RFC 8693 `act`). CASCADE: deleting
+    # the staff account ends the sessions it started.
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flex_login_as_refresh_tokens",
+        editable=False,
+    )
     kind = models.CharField(max_length=16, choices=TokenKind.choices)
     scope = models.CharField(max_length=255)
     family = models.UUIDField(db_index=True, editable=False)
@@ -156,6 +182,16 @@ class AccessToken(models.Model):
         null=True,
         blank=True,
         related_name="flex_access_tokens",
+    )
+    # Login as user: the staff member acting as `user` (RFC 8693 `act`). CASCADE: deleting
+    # the staff account ends the sessions it started.
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flex_login_as_access_tokens",
+        editable=False,
     )
     kind = models.CharField(max_length=16, choices=TokenKind.choices)
     scope = models.CharField(max_length=255)
@@ -261,6 +297,40 @@ class SignedRevocation(models.Model):
         return f"SignedRevocation #{self.pk}"
 
 
+class AuthorizationCode(models.Model):
+    """A Login-as authorization code (RFC 6749 section 4.1 with RFC 7636 PKCE), stored as a digest.
+
+    Bound to everything authorize-as checked: the application, the user, the staff member,
+    the exact redirect URI and the S256 challenge. Single use: `redeemed` is set by the
+    one redemption that wins, together with the `family` of what it issued, so a second
+    presentation can revoke exactly that (RFC 6749 section 4.1.2).
+    """
+
+    digest = models.CharField(max_length=100, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.CharField(max_length=512)
+    code_challenge = models.CharField(max_length=43)
+    # The staff member's address when the code was issued (the audit log's `ip`).
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires = models.DateTimeField(db_index=True)
+    redeemed = models.DateTimeField(null=True, blank=True)
+    family = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("authorization code")
+        verbose_name_plural = _("authorization codes")
+        default_permissions = ()
+        # The staff permission for Login as user lives here, with the codes it lets staff mint.
+        permissions = [("login_as_user", _("Can log in as a user (Login as user)"))]
+        constraints = [models.UniqueConstraint(fields=["digest"], name="flex_code_digest_unique")]
+
+    def __str__(self) -> str:
+        return f"AuthorizationCode #{self.pk}"
+
+
 # Identity-provider login's models live with the rest of that feature (flex_auth_django/idp).
 from .idp.models import IdentityLink, IdentityProvider, IdpKind, VerifiedEmail  # noqa: E402
 
@@ -268,6 +338,7 @@ __all__ = [
     "AccessToken",
     "ApiType",
     "Application",
+    "AuthorizationCode",
     "IdentityLink",
     "IdentityProvider",
     "IdpKind",

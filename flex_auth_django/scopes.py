@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .access_model import INTEG, PUBLIC_READ, SCOPES, TRUSTED_USER, USER, implied
+from .access_model import INTEG, PUBLIC_READ, SCOPES, TRUSTED_USER, USER, USER_LIMITED, implied
 from .errors import InvalidScope
 
 ALL = {scope.name: scope.description for scope in SCOPES}
 # The API each scope belongs to (Application.api_type values).
 API_TYPE = {scope.name: scope.api_type for scope in SCOPES}
 
-__all__ = ["ALL", "API_TYPE", "INTEG", "PUBLIC_READ", "TRUSTED_USER", "USER", "implied", "resolve"]
+__all__ = ["ALL", "API_TYPE", "INTEG", "PUBLIC_READ", "TRUSTED_USER", "USER", "USER_LIMITED", "implied", "resolve"]
 
 
 def resolve(requested: str | None, default: str, allowed: frozenset[str] | set[str] | None = None) -> str:

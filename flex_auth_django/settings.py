@@ -91,6 +91,12 @@ def _grant_classes(value: Any) -> list[Any]:
     return list(value)
 
 
+def _path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/") or "?" in value or "#" in value:
+        raise ValueError(value)
+    return value
+
+
 def _issuer(value: Any) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
@@ -139,6 +145,7 @@ def _audiences(value: Any) -> dict[str, str]:
 
 LIMIT = Shape("(failures, window seconds), both whole numbers >= 1", _limit, "flex_auth.E010")
 BOOLEAN = Shape("True or False", _of_type(bool))
+PATH = Shape("a path starting with '/', without a trailing '/', query or fragment", _path)
 
 # name: (default, shape). Every default and what its value must look like, in one place.
 SETTINGS: dict[str, tuple[Any, Shape]] = {
@@ -164,6 +171,7 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
             "flex_auth_django.grants.password.PasswordGrant",
             "flex_auth_django.grants.token_exchange.TokenExchangeGrant",
             "flex_auth_django.grants.refresh_token.RefreshTokenGrant",
+            "flex_auth_django.grants.authorization_code.AuthorizationCodeGrant",
         ],
         Shape("a non-empty list of grant classes or dotted paths", _grant_classes, "flex_auth.E007"),
     ),
@@ -208,6 +216,17 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # The cache holding application state and revoked signed tokens, shared by every worker
     # and host. None: THROTTLE_CACHE's. The database stays the record of truth.
     "REVOCATION_CACHE": (None, Shape("None or a cache alias (a string)", _optional(_of_type(str)))),
+    # Login as user (spec: Login as user). The scope of Login-as tokens: "user:limited", or
+    # "user" to give operators full rights, as Sharetribe does in Dev and Test marketplaces.
+    "LOGIN_AS_SCOPE": ("user:limited", one_of("user:limited", "user")),
+    # Seconds: the Login-as access token (no refresh token), the authorization code, and
+    # the intent the admin button records in the staff member's session.
+    "LOGIN_AS_TOKEN_LIFETIME": (1800, integer(1)),
+    "LOGIN_AS_CODE_LIFETIME": (60, integer(1)),
+    "LOGIN_AS_INTENT_LIFETIME": (60, integer(1)),
+    # The web template's two routes, under the application's Marketplace URL.
+    "LOGIN_AS_INITIATE_PATH": ("/api/initiate-login-as", PATH),
+    "LOGIN_AS_REDIRECT_PATH": ("/api/login-as", PATH),
     # Throttling (spec: Throttling): (failures, window seconds).
     "THROTTLE_ENABLED": (True, BOOLEAN),
     "THROTTLE_CACHE": ("default", Shape("a cache alias (a string)", _of_type(str))),

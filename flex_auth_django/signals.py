@@ -11,6 +11,12 @@ auth_failed(reason, error, status, endpoint, client_id, username, grant_type, ip
 identity_linked(provider, user, how)
     an identity-provider account was linked to a user; how is "email" (a verified-email
     match at login) or "signup" (current_user/create_with_idp)
+login_as_started(application, user, staff, family, ip, client_ip)
+    a staff member started a Login-as session as `user` (the code was redeemed); `ip` is the
+    staff member's address at authorize-as, `client_ip` the marketplace server's at the token
+    endpoint. Listen to it to tell the user, for instance.
+code_reuse_detected(application, user, staff, ip)
+    a Login-as authorization code was presented again: the session it started was revoked
 throttled(scope, endpoint, client_id, username, grant_type, ip)
     sent instead of auth_failed when a request is refused with 429; scope names the
     counter: "account_ip", "account", "ip", "client", "idp_account_ip" or "idp_account"
@@ -25,3 +31,5 @@ token_revoked = Signal()
 auth_failed = Signal()
 throttled = Signal()
 identity_linked = Signal()
+login_as_started = Signal()
+code_reuse_detected = Signal()

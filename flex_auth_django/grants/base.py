@@ -41,7 +41,7 @@ class BaseGrant:
 
     def scope_for(self, request: TokenRequest, application: Application) -> str:
         """The requested scope, or the default of the kind this grant issues to `application`."""
-        return scopes.resolve(request.scope, access_model.kind(self.kind_for(application)).scope)
+        return scopes.resolve(request.scope, access_model.issued_scope(access_model.kind(self.kind_for(application))))
 
     # -- steps ---------------------------------------------------------------------------
     def validate(self, request: TokenRequest, application: Application) -> Any:

@@ -10,6 +10,7 @@ keeps their revocations in the shared cache, with the database as the record of 
 
 from __future__ import annotations
 
+from .codes import issue_code, login_as_scope, redeem_code
 from .issuing import Issued, access_lifetime, exchange, issue
 from .lookup import find_access, find_refresh, introspect, live_access
 from .revocation import ANY_USER, revoke_family, revoke_for, revoke_session, revoke_token
@@ -28,7 +29,10 @@ __all__ = [
     "find_refresh",
     "introspect",
     "issue",
+    "issue_code",
+    "login_as_scope",
     "live_access",
+    "redeem_code",
     "redeem_refresh",
     "revoke_family",
     "revoke_for",

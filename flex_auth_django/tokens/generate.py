@@ -10,10 +10,11 @@ from .digests import _b64, derive
 ACCESS_PREFIX = "flxa_"
 REFRESH_PREFIX = "flxr_"
 SECRET_PREFIX = "flxs_"
+CODE_PREFIX = "flxc_"
 
 # Prefix + base64url without padding of >= 32 bytes; anything else is not ours and is
 # rejected before any digest is computed or query sent.
-_SHAPE = re.compile(r"^flx[ars]_[A-Za-z0-9_-]{43,172}$")
+_SHAPE = re.compile(r"^flx[arsc]_[A-Za-z0-9_-]{43,172}$")
 
 
 def _random(prefix: str) -> str:
@@ -32,6 +33,10 @@ def refresh_token() -> str:
 
 def client_secret() -> str:
     return _random(SECRET_PREFIX)
+
+
+def authorization_code() -> str:
+    return _random(CODE_PREFIX)
 
 
 def derived(prefix: str, source: str, label: str, key_index: int = 0) -> str:

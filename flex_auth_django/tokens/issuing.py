@@ -1,4 +1,5 @@
-"""Minting tokens: a new session's first pair, a token without a session, a trusted-user exchange."""
+"""Minting tokens: a new session's first pair, a token without a session, a trusted-user exchange,
+a Login-as session (one access token, no refresh token)."""
 
 from __future__ import annotations
 
@@ -110,12 +111,13 @@ def issue(
     return Issued(access_raw, whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
 
 
-def _row_fields(raw, application, kind, scope, user, family, now) -> dict[str, object]:
+def _row_fields(raw, application, kind, scope, user, family, now, acted_by=None) -> dict[str, object]:
     """What access and refresh token rows both record."""
     return {
         "digest": digests.make(raw),
         "application": application,
         "user": user,
+        "acted_by": acted_by,
         "kind": kind,
         "scope": scope,
         "family": family,
@@ -133,7 +135,7 @@ def new_refresh(raw, application, kind, scope, user, family, now, expires, *, fa
     )
 
 
-def new_access(raw, application, kind, scope, user, family, now, subject=None) -> AccessToken:
+def new_access(raw, application, kind, scope, user, family, now, subject=None, acted_by=None) -> AccessToken:
     """An access token row, not yet saved.
 
     A token exchanged for a subject token never outlives it (spec: Lifetimes): otherwise
@@ -143,10 +145,36 @@ def new_access(raw, application, kind, scope, user, family, now, subject=None) -
     if subject is not None:
         expires = min(expires, subject.expires)
     return AccessToken(
-        **_row_fields(raw, application, kind, scope, user, family, now),
+        **_row_fields(raw, application, kind, scope, user, family, now, acted_by),
         subject=subject,
         expires=expires,
     )
+
+
+# The digest of a session row that stands for a session without a refresh token: it names no
+# key, so no presented token can ever match it (digests.candidates all start "hmac-sha256$").
+UNISSUED = "unissued"
+
+
+def issue_without_refresh(
+    application: Application, *, kind: str, scope: str, user, acted_by, family: uuid.UUID, now: datetime
+) -> Issued:
+    """A session of one access token and no refresh token (Login as user), listed and revocable in the admin.
+
+    The session is a refresh-table row whose token was never generated (digest UNISSUED$family),
+    expiring with the access token: the admin's sessions view, its counts and revocation by
+    family then work for it as for any session, and the client gets no refresh token.
+    """
+    access_raw = generate.access_token()
+    access = new_access(access_raw, application, kind, scope, user, family, now, acted_by=acted_by)
+    anchor = RefreshToken(
+        **_row_fields("", application, kind, scope, user, family, now, acted_by),
+        family_started=now,
+        expires=access.expires,
+    )
+    anchor.digest = f"{UNISSUED}${family.hex}"
+    statements.insert_all(anchor, access)
+    return Issued(access_raw, whole_seconds(access.expires - now), scope, access)
 
 
 def exchange(raw_subject: str | None, application: Application, *, scope: str) -> Issued | None:
@@ -172,6 +200,8 @@ def exchange(raw_subject: str | None, application: Application, *, scope: str) -
             or not subject.is_live()
             or subject.application_id != application.pk
             or subject.kind != TokenKind.USER
+            # A limited (Login-as) right never becomes a trusted one (spec: Login as user).
+            or access_model.USER_LIMITED in access_model.implied(subject.scope)
         ):
             return None
         return issue(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)

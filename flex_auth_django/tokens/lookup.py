@@ -59,4 +59,6 @@ def introspect(raw: str | None, application: Application, *, any_application: bo
     }
     if access.user_id is not None:
         info["sub"] = str(access.user_id)
+    if access.acted_by_id is not None:  # Login as user: the staff member acting (RFC 8693 section 4.1)
+        info["act"] = {"sub": str(access.acted_by_id)}
     return info

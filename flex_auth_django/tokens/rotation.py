@@ -31,7 +31,7 @@ def redeem_refresh(raw: str | None, application: Application, *, ip: str | None 
     its row lock (PostgreSQL) or the database lock (SQLite) and then take the replay path.
     """
     row = find_refresh(raw)
-    if row is None or row.application_id != application.pk:
+    if row is None or row.application_id != application.pk or not access_model.kind(row.kind).refreshable:
         raise InvalidGrant(_INVALID)
     now = timezone.now()
     if row.revoked is not None or (row.user_id is not None and not row.user.is_active):

@@ -103,8 +103,9 @@ class TestList:
         spec = next(
             f for f in staff_client.get(session_url("changelist")).context["cl"].filter_specs if f.title == "kind"
         )
-        # Trusted-user tokens are never issued with a refresh token, so they have no sessions to list.
-        assert [value for value, _ in spec.lookup_choices] == ["user", "integration"]
+        # Trusted-user tokens are never issued with a refresh token, so they have no sessions to list;
+        # Login-as sessions (no refresh token either) are listed so the admin can end them.
+        assert [value for value, _ in spec.lookup_choices] == ["user", "integration", "login_as"]
 
     def test_search_by_email_or_application_name(self, staff_client, world):
         assert listed(staff_client, q="bob@") == {world["bob_shop"].pk}

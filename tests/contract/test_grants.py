@@ -158,6 +158,23 @@ class TestRefreshTokenContract(GrantContract):
         }
 
 
+class TestAuthorizationCodeContract(GrantContract):
+    grant_type = "authorization_code"
+    api_types = {ApiType.MARKETPLACE}
+    default_scope_by_type = {ApiType.MARKETPLACE: "user:limited"}
+
+    def app(self, api_type):
+        return ApplicationFactory(
+            integration=api_type == ApiType.INTEGRATION,
+            marketplace_url="" if api_type == ApiType.INTEGRATION else "https://market.example.com",
+        )
+
+    def request(self, token_endpoint, app):
+        from tests.login_as import make_code
+
+        return make_code(app).token_params(client_secret=app.secret)
+
+
 def test_every_registered_grant_has_a_contract():
     covered = {
         cls.grant_type
