@@ -23,6 +23,10 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "oauth2_provider",  # before flex_auth_django: our admin replaces DOT's registrations
+    # Before django.contrib.admin: its admin/change_form_object_tools.html adds the
+    # "Log in as user" button to the user's change page, whatever AUTH_USER_MODEL is.
+    "flex_auth_django",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -30,8 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "oauth2_provider",  # before flex_auth_django: our admin replaces DOT's registrations
-    "flex_auth_django",
     "example_project.demo_api",
 ]
 

@@ -8,6 +8,7 @@ from django import forms
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from .login_as import marketplace_url
 from .models import ApiType, Application
 
 API_TYPE_HELP = {
@@ -31,7 +32,21 @@ class ApiTypeSelect(forms.RadioSelect):
         return super().create_option(name, value, label, selected, index, subindex, attrs)
 
 
-class ApplicationCreateForm(forms.ModelForm):
+class MarketplaceUrlMixin:
+    """The Marketplace URL: cleaned to an origin without a trailing slash, only for Marketplace applications."""
+
+    def clean_marketplace_url(self) -> str:
+        return marketplace_url.clean(self.cleaned_data.get("marketplace_url", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        api_type = cleaned.get("api_type") or getattr(self.instance, "api_type", None)
+        if cleaned.get("marketplace_url") and api_type != ApiType.MARKETPLACE:
+            self.add_error("marketplace_url", _("Only Marketplace applications have a Marketplace URL."))
+        return cleaned
+
+
+class ApplicationCreateForm(MarketplaceUrlMixin, forms.ModelForm):
     """What Console asks when creating an application; the client ID and secret are generated."""
 
     # A plain ChoiceField: the model field's blank "---------" choice makes no sense as a radio button.
@@ -46,7 +61,7 @@ class ApplicationCreateForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = ("name", "api_type")
+        fields = ("name", "api_type", "marketplace_url")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,12 +101,13 @@ class ApplicationCreateForm(forms.ModelForm):
         cache.set(self._key(self.cleaned_data["submission"]), application.pk, timeout=24 * 3600)
 
 
-class ApplicationChangeForm(forms.ModelForm):
-    """Only the name can be edited; the API type decides the grants and scopes tokens were issued with."""
+class ApplicationChangeForm(MarketplaceUrlMixin, forms.ModelForm):
+    """Only the name and the Marketplace URL can be edited; the API type decides the grants and scopes
+    tokens were issued with."""
 
     class Meta:
         model = Application
-        fields = ("name",)
+        fields = ("name", "marketplace_url")
 
 
 class ConfirmForm(forms.Form):

@@ -7,6 +7,8 @@ into the session, the messages framework, the admin history (LogEntry) or a log.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
@@ -30,6 +32,8 @@ from .sessions import sessions_url
 # Set on the request (never the session) between save_model() and response_add().
 _SECRET_ATTR = "_flex_auth_one_time_secret"
 SECRET_ONCE_TEMPLATE = "admin/flex_auth_django/application/secret_once.html"
+# What the change form may save: never the secret, API type or state (those have confirmed actions).
+EDITABLE = ("name", "marketplace_url")
 
 
 class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
@@ -42,6 +46,7 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         "name",
         "api",
         "client_id_copy",
+        "marketplace",
         "last_used_ago",
         "is_active",
         "tokens_24h",
@@ -55,6 +60,7 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     object_actions = ("regenerate_secret", "deactivate", "reactivate", "revoke_tokens")
     change_fields = (
         "name",
+        "marketplace_url",
         "api_type",
         "client_id_full",
         "client_secret",
@@ -80,6 +86,13 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     @admin.display(description=_("API type"), ordering="api_type")
     def api(self, obj: Application) -> str:
         return obj.get_api_type_display().removesuffix(" API")
+
+    @admin.display(description=_("marketplace"), ordering="marketplace_url")
+    def marketplace(self, obj: Application) -> str:
+        """The Marketplace URL's host (the list stays 1366 px wide); the whole URL on hover and on the page."""
+        if not obj.marketplace_url:
+            return "—"
+        return format_html('<span title="{}">{}</span>', obj.marketplace_url, urlsplit(obj.marketplace_url).netloc)
 
     @admin.display(description=_("client ID"), ordering="client_id")
     def client_id_copy(self, obj: Application) -> str:
@@ -135,18 +148,19 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
                 "Choose a name and an API type. The client ID and client secret are generated; "
                 "the secret is shown once, on the next page."
             )
-            return [(None, {"fields": ("name", "api_type", "submission"), "description": description})]
+            fields = ("name", "api_type", "marketplace_url", "submission")
+            return [(None, {"fields": fields, "description": description})]
         return [(None, {"fields": self.change_fields})]
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else tuple(f for f in self.change_fields if f != "name")
+        return () if obj is None else tuple(f for f in self.change_fields if f not in EDITABLE)
 
     @sensitive_variables("secret")
     def save_model(self, request, obj, form, change):
         if change:
             # Only the name is editable; saving every column could write back a secret
             # digest that was regenerated while this request ran.
-            obj.save(update_fields=["name"])
+            obj.save(update_fields=list(EDITABLE))
             return
         if not form.claim_submission():
             raise PermissionDenied("This form was already submitted.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from ..http import client_ip
 from ..models import Application, Session, TokenKind
 from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action
+from .login_as import URL_NAME, start_login_as
 
 
 def sessions_url(admin_site: admin.AdminSite, **filters: object) -> str:
@@ -94,18 +95,36 @@ class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         css = {"all": ("flex_auth_django/admin/flex_admin.css",)}
 
     # Relative times in the list (they fit 1366 px with the sidebar open), exact ones on the page.
-    list_display = ("session", "user_link", "application_link", "kind", "started", "last_used", "expires_in")
+    list_display = (
+        "session",
+        "user_link",
+        "acted_by_link",
+        "application_link",
+        "kind",
+        "started",
+        "last_used",
+        "expires_in",
+    )
     list_filter = (UserFilter, ("application", admin.RelatedOnlyFieldListFilter), SessionKindFilter)
     search_fields = ("user__email", "application__name")
-    list_select_related = ("user", "application")
+    list_select_related = ("user", "application", "acted_by")
     ordering = ("-created",)
     actions = ("revoke_selected",)
     object_actions = ("revoke",)
-    fields = ("user", "application", "kind", "scope", "started_at", "last_used_at", "expires_at")
+    fields = ("user", "acted_by", "application", "kind", "scope", "started_at", "last_used_at", "expires_at")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).live().select_related("user", "application")
+        return super().get_queryset(request).live().select_related("user", "application", "acted_by")
+
+    def get_urls(self) -> list[URLPattern]:
+        # "Log in as user" starts a session, so its button posts here (admin/login_as.py).
+        def login_as(request: HttpRequest, user_id: str) -> HttpResponse:
+            return start_login_as(request, user_id, self.admin_site.name)
+
+        return [path("login-as/<path:user_id>/", self.admin_site.admin_view(login_as), name=URL_NAME)] + (
+            super().get_urls()
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -128,6 +147,13 @@ class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         if obj.user_id is None:
             return "—"
         return format_html('<a href="{}">{}</a>', sessions_url(self.admin_site, user=obj.user_id), obj.user)
+
+    @admin.display(description=_("acted by"), ordering="acted_by")
+    def acted_by_link(self, obj: Session) -> str:
+        """Login as user: the staff member acting as the user; empty for the user's own sessions."""
+        if obj.acted_by_id is None:
+            return "—"
+        return format_html("<strong>{}</strong> ({})", obj.acted_by, _("Login as user"))
 
     @admin.display(description=_("application"), ordering="application__name")
     def application_link(self, obj: Session) -> str:
