@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from flex_auth_django import decorators
 from flex_auth_django.authentication import FlexTokenAuthentication
 from flex_auth_django.permissions import (
+    RequireFullUser,
     RequireIntegration,
     RequirePublicRead,
     RequireScopes,
@@ -93,4 +94,8 @@ urlpatterns = [
     path("drf/open", drf_view([AllowAny])),
     path("drf/per-action", PerActionPermissions.as_view()),
     path("drf/session-first", SessionFirst.as_view()),
+    # Views that must refuse Login-as tokens (user:limited): payouts, messages, transactions.
+    path("drf/full-user", drf_view([RequireFullUser])),
+    path("drf/user-not-limited", drf_view([RequireUser & ~RequireScopes], required_scopes=["user:limited"])),
+    path("plain/full-user", decorators.full_user_required(whoami)),
 ]
