@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from . import access_model, authorization, dot_secrets, tokens
 from .db import statements
+from .login_as import marketplace_url
 from .models import AccessToken, ApiType, Application, RefreshToken, Session
 from .settings import flex_settings
 from .tokens import digests, generate
@@ -91,11 +93,24 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def create_application(name: str, api_type: str) -> tuple[Application, str]:
+def clean_marketplace_url(api_type: str, value: str) -> str:
+    """The Marketplace URL as stored (an origin without trailing slash); ValueError when it cannot be one."""
+    try:
+        cleaned = marketplace_url.clean(value)
+    except ValidationError as exc:
+        raise ValueError(" ".join(str(m) for m in exc.messages)) from None
+    if cleaned and api_type != ApiType.MARKETPLACE:
+        raise ValueError("Only Marketplace applications have a Marketplace URL.")
+    return cleaned
+
+
+def create_application(name: str, api_type: str, *, marketplace_url: str = "") -> tuple[Application, str]:
     """A new application and its client secret; the secret is not stored and cannot be shown again."""
     if api_type not in ApiType.values:
         raise ValueError(f"api_type must be one of {', '.join(ApiType.values)}")
-    application = Application(name=clean_name(name), api_type=api_type)
+    application = Application(
+        name=clean_name(name), api_type=api_type, marketplace_url=clean_marketplace_url(api_type, marketplace_url)
+    )
     secret = assign_new_secret(application)
     application.save()
     return application, secret
@@ -110,6 +125,12 @@ def regenerate_secret(application: Application) -> str:
             client_secret_last4=application.client_secret_last4,
         )
     return secret
+
+
+def set_marketplace_url(application: Application, value: str) -> None:
+    """Set (or with "" clear) the Marketplace URL; ValueError when it is not a valid one."""
+    application.marketplace_url = clean_marketplace_url(application.api_type, value)
+    Application.objects.filter(pk=application.pk).update(marketplace_url=application.marketplace_url)
 
 
 def set_active(application: Application, active: bool) -> bool:

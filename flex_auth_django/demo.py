@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .applications import create_application, regenerate_secret
+from .applications import create_application, regenerate_secret, set_marketplace_url
 from .idp.verified_email import mark_verified
 from .models import ApiType, Application
 
@@ -45,21 +45,28 @@ def _ensure_user(email: str, password: str, *, superuser: bool = False):
 
 
 def ensure_demo_admin() -> dict[str, str]:
-    """A superuser for the example site's admin (printed by `make demo`, never in --json)."""
-    _ensure_user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, superuser=True)
-    return {"email": DEMO_ADMIN_EMAIL, "password": DEMO_ADMIN_PASSWORD}
+    """A superuser for the example site's admin: `username` is what its login form asks for."""
+    admin = _ensure_user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, superuser=True)
+    return {"email": DEMO_ADMIN_EMAIL, "username": admin.get_username(), "password": DEMO_ADMIN_PASSWORD}
 
 
-def ensure_demo() -> dict[str, dict[str, str]]:
-    """Create or refresh the demo applications and user; returns working credentials."""
+def ensure_demo(*, marketplace_url: str | None = None) -> dict[str, dict[str, str]]:
+    """Create or refresh the demo applications and user; returns working credentials.
+
+    `marketplace_url` sets the demo Marketplace application's Marketplace URL (Login as
+    user); ValueError when it is not a valid one. `user.id` is the demo user's id as Login
+    as user carries it (`user_id`) and introspection reports it (`sub`)."""
     with transaction.atomic():
         marketplace, marketplace_secret = _ensure_app(DEMO_MARKETPLACE, ApiType.MARKETPLACE)
+        if marketplace_url is not None:
+            set_marketplace_url(marketplace, marketplace_url)
         integration, integration_secret = _ensure_app(DEMO_INTEGRATION, ApiType.INTEGRATION)
         # Verified, so that signing in with an identity provider account of the same
         # (verified) email links to the demo user.
-        mark_verified(_ensure_user(DEMO_EMAIL, DEMO_PASSWORD))
+        user = _ensure_user(DEMO_EMAIL, DEMO_PASSWORD)
+        mark_verified(user)
     return {
         "marketplace": {"client_id": str(marketplace.client_id), "client_secret": marketplace_secret},
         "integration": {"client_id": str(integration.client_id), "client_secret": integration_secret},
-        "user": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        "user": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "id": str(user.pk)},
     }

@@ -46,7 +46,7 @@ class MarketplaceUrlMixin:
         return cleaned
 
 
-class ApplicationCreateForm(MarketplaceUrlMixin, forms.ModelForm):
+class ApplicationCreateForm(forms.ModelForm):
     """What Console asks when creating an application; the client ID and secret are generated."""
 
     # A plain ChoiceField: the model field's blank "---------" choice makes no sense as a radio button.
@@ -61,7 +61,7 @@ class ApplicationCreateForm(MarketplaceUrlMixin, forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = ("name", "api_type", "marketplace_url")
+        fields = ("name", "api_type")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

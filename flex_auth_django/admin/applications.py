@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_variables
 from .. import applications
 from ..forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
 from ..http import client_ip
-from ..models import Application
+from ..models import ApiType, Application
 from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action, no_store
 from .sessions import sessions_url
@@ -140,6 +140,8 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
+        elif obj.api_type != ApiType.MARKETPLACE:
+            kwargs["fields"] = ("name",)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -148,19 +150,24 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
                 "Choose a name and an API type. The client ID and client secret are generated; "
                 "the secret is shown once, on the next page."
             )
-            fields = ("name", "api_type", "marketplace_url", "submission")
-            return [(None, {"fields": fields, "description": description})]
-        return [(None, {"fields": self.change_fields})]
+            return [(None, {"fields": ("name", "api_type", "submission"), "description": description})]
+        return [(None, {"fields": self._change_fields(obj)})]
+
+    def _change_fields(self, obj: Application) -> tuple[str, ...]:
+        # Only Marketplace applications have a Marketplace URL (Login as user).
+        if obj.api_type == ApiType.MARKETPLACE:
+            return self.change_fields
+        return tuple(f for f in self.change_fields if f != "marketplace_url")
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else tuple(f for f in self.change_fields if f not in EDITABLE)
+        return () if obj is None else tuple(f for f in self._change_fields(obj) if f not in EDITABLE)
 
     @sensitive_variables("secret")
     def save_model(self, request, obj, form, change):
         if change:
             # Only the name is editable; saving every column could write back a secret
             # digest that was regenerated while this request ran.
-            obj.save(update_fields=list(EDITABLE))
+            obj.save(update_fields=[f for f in EDITABLE if f in form.cleaned_data])
             return
         if not form.claim_submission():
             raise PermissionDenied("This form was already submitted.")

@@ -220,7 +220,8 @@ class TestChange:
         response = staff_client.get(app_url("change", app.pk))
         html = response.content.decode()
         assert app.secret[-4:] in html and app.secret not in html and app.client_secret_digest not in html
-        assert list(response.context["adminform"].form.fields) == ["name"]
+        # The name, and for a Marketplace application its Marketplace URL (Login as user).
+        assert list(response.context["adminform"].form.fields) == ["name", "marketplace_url"]
         for label in ("Regenerate client secret", "Deactivate", "Revoke all tokens", "Sessions (0)"):
             assert label in html
 

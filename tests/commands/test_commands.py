@@ -6,6 +6,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from flex_auth_django.models import Application
@@ -47,9 +48,10 @@ def test_create_application_refuses_unknown_api_type():
 
 def test_demo_json_shape_and_every_credential_works(token_endpoint):
     data = json.loads(run("flex_demo", "--json"))
-    assert set(data) == {"marketplace", "integration", "user"}
+    assert set(data) == {"marketplace", "integration", "user", "admin"}
     assert set(data["marketplace"]) == set(data["integration"]) == {"client_id", "client_secret"}
-    assert set(data["user"]) == {"email", "password"}
+    assert set(data["user"]) == {"email", "password", "id"}
+    assert set(data["admin"]) == {"username", "password"}
     _assert_demo_works(token_endpoint, data)
 
 
@@ -66,7 +68,7 @@ def test_demo_repairs_a_deactivated_app_and_changed_password(token_endpoint):
     Application.objects.update(is_active=False)
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.get()
+    user = get_user_model().objects.get(email="demo@example.com")  # --json also ensures the demo admin
     user.set_password("changed")
     user.save()
     _assert_demo_works(token_endpoint, json.loads(run("flex_demo", "--json")))
@@ -148,3 +150,81 @@ def test_create_application_refuses_a_name_longer_than_the_column_with_a_message
 def test_create_application_keeps_a_name_of_exactly_255_characters():
     data = json.loads(run("flex_create_application", "--name", "y" * 255, "--api-type", "integration", "--json"))
     assert Application.objects.get().name == data["name"] == "y" * 255
+
+
+def test_demo_json_user_id_and_admin_login_work(client):
+    data = json.loads(run("flex_demo", "--json"))
+    user = get_user_model().objects.get(email=data["user"]["email"])
+    assert data["user"]["id"] == str(user.pk)
+    assert client.login(username=data["admin"]["username"], password=data["admin"]["password"])
+    assert client.get("/admin/flex_auth_django/session/").status_code == 200
+
+
+def test_demo_marketplace_url_sets_the_demo_marketplace_app(token_endpoint):
+    data = json.loads(run("flex_demo", "--json", "--marketplace-url", "http://localhost:4000/"))
+    app = Application.objects.get(client_id=data["marketplace"]["client_id"])
+    assert app.marketplace_url == "http://localhost:4000"
+    # Without the option it stays as it was.
+    run("flex_demo", "--json")
+    app.refresh_from_db()
+    assert app.marketplace_url == "http://localhost:4000"
+    _assert_demo_works(token_endpoint, json.loads(run("flex_demo", "--json")))
+
+
+@pytest.mark.parametrize("url", ["http://market.example.com", "ftp://x", "https://x.example.com/path", "nonsense"])
+def test_demo_refuses_a_bad_marketplace_url(url):
+    with pytest.raises(CommandError, match="marketplace-url"):
+        call_command("flex_demo", "--json", "--marketplace-url", url, stdout=StringIO())
+
+
+def test_create_application_with_a_marketplace_url():
+    data = json.loads(
+        run(
+            "flex_create_application",
+            "--name",
+            "Shop",
+            "--api-type",
+            "marketplace",
+            "--marketplace-url",
+            "https://shop.example.com/",
+            "--json",
+        )
+    )
+    assert data["marketplace_url"] == "https://shop.example.com"
+    assert Application.objects.get().marketplace_url == "https://shop.example.com"
+    out = run(
+        "flex_create_application",
+        "--name",
+        "Dev",
+        "--api-type",
+        "marketplace",
+        "--marketplace-url",
+        "http://127.0.0.1:4000",
+    )
+    assert "marketplace_url: http://127.0.0.1:4000" in out
+
+
+@pytest.mark.parametrize(
+    "api_type, url",
+    [
+        ("marketplace", "http://shop.example.com"),
+        ("marketplace", "https://shop.example.com/path"),
+        ("marketplace", "https://shop.example.com?x=1"),
+        ("marketplace", "https://user:pw@shop.example.com"),
+        ("marketplace", "shop.example.com"),
+        ("integration", "https://shop.example.com"),
+    ],
+)
+def test_create_application_refuses_a_bad_marketplace_url(api_type, url):
+    with pytest.raises(CommandError, match="marketplace-url"):
+        call_command(
+            "flex_create_application",
+            "--name",
+            "x",
+            "--api-type",
+            api_type,
+            "--marketplace-url",
+            url,
+            stdout=StringIO(),
+        )
+    assert not Application.objects.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...demo import ensure_demo, ensure_demo_admin
 
@@ -17,11 +17,22 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--env", action="store_true", help='print shell exports (eval "$(... --env)")')
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="for the printed curl lines")
+        parser.add_argument(
+            "--marketplace-url",
+            default=None,
+            help="the demo Marketplace application's Marketplace URL, for Login as user (e.g. http://localhost:4000)",
+        )
 
     def handle(self, *args, **options) -> None:
-        creds = ensure_demo()
+        try:
+            creds = ensure_demo(marketplace_url=options["marketplace_url"])
+        except ValueError as exc:
+            raise CommandError(f"--marketplace-url: {exc}") from None
         if options["json"]:
-            self.stdout.write(json.dumps(creds))
+            admin = ensure_demo_admin()
+            self.stdout.write(
+                json.dumps({**creds, "admin": {"username": admin["username"], "password": admin["password"]}})
+            )
             return
         base = options["base_url"].rstrip("/")
         mp, integ, user = creds["marketplace"], creds["integration"], creds["user"]
