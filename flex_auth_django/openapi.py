@@ -26,6 +26,7 @@ _KNOWN_GRANTS = {
     "password": ("PasswordRequest", ["username", "password"]),
     "refresh_token": ("RefreshTokenRequest", ["refresh_token"]),
     "token_exchange": ("TokenExchangeRequest", ["subject_token"]),
+    "authorization_code": ("AuthorizationCodeRequest", ["code", "redirect_uri", "code_verifier"]),
     TOKEN_EXCHANGE_URN: ("TokenExchangeRequest", ["subject_token", "subject_token_type"]),
 }
 
@@ -35,7 +36,10 @@ _DESCRIPTIONS = {
     "unauthorized_client": "This application's API type may not use this grant.",
     "invalid_scope": "The scope is not allowed for this application or grant.",
     "invalid_client": "Unknown client, wrong or missing secret, or inactive application.",
-    "invalid_grant": "Wrong username or password; unknown, expired, revoked or foreign refresh or subject token.",
+    "invalid_grant": (
+        "Wrong username or password; unknown, expired, revoked or foreign refresh or subject token; "
+        "unknown, expired or used authorization code, wrong code_verifier or redirect_uri."
+    ),
     "invalid_token": "The Bearer access token is invalid, expired or revoked.",
     "too_many_requests": "Too many failed attempts; retry after Retry-After seconds.",
     "temporarily_unavailable": "The database, the throttle cache or an identity provider is unavailable; "
@@ -124,6 +128,13 @@ def _grant_schemas(names: list[str]) -> dict[str, dict[str, Any]]:
             "password": _string("The user's password."),
         },
         "RefreshTokenRequest": {"refresh_token": _string("The refresh token from the last token response.")},
+        "AuthorizationCodeRequest": {
+            "code": _string("Login as user: the code authorize-as sent to the marketplace (single use, 60 s)."),
+            "redirect_uri": _string("Exactly the redirect_uri the code was issued for."),
+            "code_verifier": _string(
+                "The PKCE verifier (RFC 7636, S256).", minLength=43, pattern="^[A-Za-z0-9._~-]{43,128}$"
+            ),
+        },
         "TokenExchangeRequest": {
             "subject_token": _string("A live user access token issued to this same application."),
             "subject_token_type": _string("Required with the URN grant type.", enum=[ACCESS_TOKEN_TYPE]),

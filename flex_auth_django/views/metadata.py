@@ -41,6 +41,8 @@ class MetadataView(EndpointView):
             "grant_types_supported": get_registry().names(),
             "scopes_supported": access_model.scope_names(),
             "response_types_supported": [],
+            # Login as user's codes (authorize-as is the console's, not a general authorization endpoint).
+            "code_challenge_methods_supported": ["S256"] if get_registry().get("authorization_code") else None,
             "token_endpoint_auth_methods_supported": auth_methods,
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],

@@ -134,7 +134,7 @@ def test_missing_grant_type_is_invalid_request(token_endpoint, marketplace_app):
 @pytest.mark.parametrize(
     "grant_type",
     [
-        "authorization_code",
+        "AUTHORIZATION_CODE",  # authorization_code itself is served (Login as user); names are exact
         "implicit",
         "urn:ietf:params:oauth:grant-type:device_code",
         "undefined",
@@ -149,7 +149,7 @@ def test_unknown_grant_types_are_unsupported(token_endpoint, marketplace_app, gr
 
 
 def test_unsupported_grant_type_comes_before_client_authentication(token_endpoint):
-    response = token_endpoint.post({"client_id": "nope", "grant_type": "authorization_code"})
+    response = token_endpoint.post({"client_id": "nope", "grant_type": "implicit"})
     assert_error(response, 400, "unsupported_grant_type")
 
 

@@ -14,13 +14,15 @@ def test_metadata_lists_endpoints_and_every_registered_grant(client):
     assert body["revocation_endpoint"] == "http://testserver/oauth/revoke"
     assert body["introspection_endpoint"] == "http://testserver/oauth/introspect"
     assert set(body["grant_types_supported"]) == {
+        "authorization_code",
         "client_credentials",
         "password",
         "refresh_token",
         "token_exchange",
         "urn:ietf:params:oauth:grant-type:token-exchange",
     }
-    assert set(body["scopes_supported"]) == {"public-read", "user", "trusted:user", "integ"}
+    assert set(body["scopes_supported"]) == {"public-read", "user", "trusted:user", "user:limited", "integ"}
+    assert body["code_challenge_methods_supported"] == ["S256"]
 
 
 def test_metadata_is_get_only(client):

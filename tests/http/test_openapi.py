@@ -59,6 +59,7 @@ def test_grant_types_come_from_the_registry(settings):
         name = ref["$ref"].rsplit("/", 1)[1]
         grant_types |= set(document["components"]["schemas"][name]["properties"]["grant_type"]["enum"])
     assert grant_types == {
+        "authorization_code",
         "client_credentials",
         "password",
         "refresh_token",
