@@ -42,8 +42,9 @@ demo: $(VENV)/.demo-installed
 test: install sdk-deps
 	$(VENV)/bin/pytest -m "not browser"
 
-# The admin end to end in Debian's headless Chromium (/usr/bin/chromium; nothing is downloaded).
-test-browser: install
+# The admin end to end in Debian's headless Chromium (/usr/bin/chromium; nothing is downloaded);
+# Login as user also runs a marketplace server with the official SDK (sdk-deps).
+test-browser: install sdk-deps
 	$(VENV)/bin/pytest -m browser
 
 # flex-auth-django beside stock django-oauth-toolkit under wrk (installs wrk with apt-get, needs

@@ -166,6 +166,12 @@ FLEX_AUTH = {
     # "ACCESS_TOKEN_AUDIENCES": {},            # {"marketplace": "https://api.example.com"}
     # "JWKS_MAX_AGE": 900,
     # "REVOCATION_CACHE": None,                # None: THROTTLE_CACHE
+    # "LOGIN_AS_SCOPE": "user:limited",        # "user": operators get full rights (Sharetribe Dev/Test)
+    # "LOGIN_AS_TOKEN_LIFETIME": 1800,
+    # "LOGIN_AS_CODE_LIFETIME": 60,
+    # "LOGIN_AS_INTENT_LIFETIME": 60,
+    # "LOGIN_AS_INITIATE_PATH": "/api/initiate-login-as",
+    # "LOGIN_AS_REDIRECT_PATH": "/api/login-as",
 }
 # Signed access tokens (anonymous and integration by default): the key in
 # FLEX_SIGNING_KEY_FILE, else a development key generated on first run in .dev-keys/

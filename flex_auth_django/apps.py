@@ -13,3 +13,4 @@ class FlexAuthConfig(AppConfig):
         from .adoption import checks as adoption_checks  # noqa: F401
         from .idp import checks as idp_checks  # noqa: F401
         from .signing import checks as signing_checks  # noqa: F401
+        from .login_as import checks as login_as_checks  # noqa: F401

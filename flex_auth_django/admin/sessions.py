@@ -153,7 +153,7 @@ class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         """Login as user: the staff member acting as the user; empty for the user's own sessions."""
         if obj.acted_by_id is None:
             return "—"
-        return format_html("<strong>{}</strong> ({})", obj.acted_by, _("Login as user"))
+        return format_html("<strong>{}</strong>", obj.acted_by)
 
     @admin.display(description=_("application"), ordering="application__name")
     def application_link(self, obj: Session) -> str:

@@ -185,3 +185,18 @@ class TestStart:
         assert [p["user"] for p in pending] == [str(t.pk) for t in targets[-intents.MAX_PENDING :]]
         query = parse_qs(urlsplit(f"{MARKETPLACE_URL}/api/initiate-login-as?user_id=1").query)
         assert query == {"user_id": ["1"]}
+
+
+class TestCheck:
+    def test_quiet_when_the_button_template_is_ours(self):
+        from flex_auth_django.login_as.checks import check_login_as_button
+
+        assert check_login_as_button(None) == []
+
+    def test_warns_when_django_admin_comes_first(self, settings):
+        from flex_auth_django.login_as.checks import check_login_as_button
+
+        apps_list = [a for a in settings.INSTALLED_APPS if a != "flex_auth_django"]
+        settings.INSTALLED_APPS = [*apps_list, "flex_auth_django"]  # after django.contrib.admin
+        warnings = check_login_as_button(None)
+        assert [w.id for w in warnings] == ["flex_auth.W030"]

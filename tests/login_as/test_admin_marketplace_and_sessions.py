@@ -94,7 +94,7 @@ class TestLoginAsSessions:
         html = response.content.decode()
         assert response.status_code == 200
         row = next(r for r in html.split("<tr") if code.user.email in r and "field-acted_by_link" in r)
-        assert code.staff.email in row and "Login as user" in row
+        assert code.staff.email in row and "Login as user" in row  # the kind column
         assert "unissued$" not in html and "hmac-sha256$" not in html
 
     def test_filtered_by_kind(self, staff_client, token_endpoint):

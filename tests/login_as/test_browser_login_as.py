@@ -190,15 +190,27 @@ def test_operator_logs_in_as_a_user_through_the_marketplace_and_revokes_the_sess
     status, body = api_call(base, token["access_token"])
     assert status == 200 and body["data"]["attributes"]["email"] == user["email"]
 
-    # The admin's sessions view lists it with who acted.
+    # The user's own session, beside it in the sessions view.
+    status, _ = world["site"].token(
+        client_id=demo["marketplace"]["client_id"],
+        grant_type="password",
+        username=user["email"],
+        password=user["password"],
+    )
+    assert status == 200
+
+    # The admin's sessions view lists the login-as session with who acted.
+    page.goto(f"{base}/admin/flex_auth_django/session/")
+    assert page.locator("#result_list tbody tr").count() == 2
+    acted = page.locator("#result_list tbody tr", has_text="Login as user")
+    assert acted.count() == 1 and user["email"] in acted.inner_text()
+    assert demo["admin"]["username"] in acted.locator("td.field-acted_by_link").inner_text()
+    assert token["access_token"] not in page.content()
+    screenshot(page, "admin-login-as-sessions.png")
     page.goto(f"{base}/admin/flex_auth_django/session/?kind=login_as")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     row = rows.first
-    assert user["email"] in row.inner_text()
-    assert demo["admin"]["username"] in row.locator("td.field-acted_by_link").inner_text()
-    assert token["access_token"] not in page.content()
-    screenshot(page, "admin-login-as-sessions.png")
 
     # Revoked there, the token dies at once.
     row.locator("th a, td a").first.click()
@@ -209,6 +221,8 @@ def test_operator_logs_in_as_a_user_through_the_marketplace_and_revokes_the_sess
     assert status == 401 and body["error"] == "invalid_token"
     page.goto(f"{base}/admin/flex_auth_django/session/?kind=login_as")
     assert page.locator("#result_list tbody tr").count() == 0
+    page.goto(f"{base}/admin/flex_auth_django/session/")
+    assert page.locator("#result_list tbody tr").count() == 1  # the user's own session lives on
 
     # Neither the code nor the token reached either server's log.
     assert token["access_token"] not in world["site"].log() + marketplace.log()
