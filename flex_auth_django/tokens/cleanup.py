@@ -8,7 +8,8 @@ What is dead: access tokens that expired or were revoked; refresh tokens that ex
 or were revoked; revocations of signed tokens whose tokens have all expired. Signed
 access tokens themselves have no rows, so there is nothing of theirs to delete. A
 *retired* (rotated) refresh token is kept until it expires, because presenting it
-again is how reuse, and so theft, is detected.
+again is how reuse, and so theft, is detected. For the same reason a
+Login-as code is kept until the longest session it can have started has ended.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Model, Q
 from django.utils import timezone
 
 from ..db.cleanup import delete_batch
-from ..models import AccessToken, RefreshToken, SignedRevocation
+from ..models import AccessToken, AuthorizationCode, RefreshToken, SignedRevocation
+from ..settings import flex_settings
 
 
 @dataclass
@@ -64,6 +66,10 @@ def clear_dead_tokens(
     now = timezone.now()
     result = ClearResult()
     earlier: dict[type[Model], Q] = {}
+    codes, batches = _clear_codes(now, batch_size, dry_run)
+    if codes:  # listed only when there were any: the summary line stays as it was otherwise
+        result.deleted["authorization codes"] = codes
+        result.batches += batches
     for label, model, condition in _passes(now):
         if dry_run:
             queryset = model.objects.filter(condition)
@@ -89,3 +95,15 @@ def clear_dead_tokens(
             if pause:
                 time.sleep(pause)
     return result
+
+
+def _clear_codes(now: datetime, batch_size: int, dry_run: bool) -> int:
+    """Login-as codes whose every possible session is over (nothing refers to code rows)."""
+    dead = AuthorizationCode.objects.filter(expires__lt=now - timedelta(seconds=flex_settings.LOGIN_AS_TOKEN_LIFETIME))
+    if dry_run:
+        return dead.count()
+    total = 0
+    while pks := list(dead.values_list("pk", flat=True)[:batch_size]):
+        AuthorizationCode.objects.filter(pk__in=pks).delete()
+        total += len(pks)
+    return total

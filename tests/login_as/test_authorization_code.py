@@ -276,3 +276,20 @@ def test_each_code_is_bound_to_its_user(token_endpoint):
     token_endpoint.post(second.token_params(code=second.raw))
     users = set(AccessToken.objects.values_list("user_id", flat=True))
     assert users == {first.user.pk, second.user.pk}
+
+
+def test_clear_tokens_deletes_codes_once_their_sessions_are_over():
+    from flex_auth_django.tokens.cleanup import clear_dead_tokens
+
+    make_code()
+    make_code()
+    done, recent = AuthorizationCode.objects.order_by("pk")
+    # Expired longer ago than a Login-as token lives: no session of it can still be live.
+    AuthorizationCode.objects.filter(pk=done.pk).update(expires=timezone.now() - timedelta(seconds=1801))
+    # Expired, but a replay of it must still revoke the session it started.
+    AuthorizationCode.objects.filter(pk=recent.pk).update(expires=timezone.now() - timedelta(seconds=60))
+    assert clear_dead_tokens(dry_run=True).deleted["authorization codes"] == 1
+    assert AuthorizationCode.objects.count() == 2
+    assert clear_dead_tokens().deleted["authorization codes"] == 1
+    assert list(AuthorizationCode.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert "authorization codes" not in clear_dead_tokens().deleted
