@@ -96,8 +96,10 @@ def denial(
     if token is None:
         return MissingToken()
     have = granted(token)
-    if refused & have:
-        names = " ".join(sorted(refused & have))
+    # Refused scopes count as the token states them, even beyond what its kind could use.
+    limits = refused & (have | access_model.implied(token.scope))
+    if limits:
+        names = " ".join(sorted(limits))
         return InsufficientScope(
             f"This request cannot be made with a token of scope '{names}' (limited rights, e.g. Login as user).",
             required=sorted(required),

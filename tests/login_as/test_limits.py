@@ -107,3 +107,9 @@ def test_logout_revoke_of_the_access_token_ends_it(client, limited):
     )
     assert response.status_code == 200
     assert client.get("/v1/api/current_user/show", **bearer(token)).status_code == 401
+
+
+def test_a_user_row_labelled_user_limited_is_still_refused_full_rights(client):
+    token = AccessTokenFactory(scope="user:limited")  # kind user, scope limited: the scope wins
+    assert client.get("/v1/api/current_user/show", **bearer(token.raw)).status_code == 200
+    assert client.get("/drf/full-user", **bearer(token.raw)).status_code == 403
