@@ -23,13 +23,13 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "django.contrib.auth",  # before flex_auth_django: its admin extends the UserAdmin registered here
+    "django.contrib.contenttypes",
     "oauth2_provider",  # before flex_auth_django: our admin replaces DOT's registrations
     # Before django.contrib.admin: its admin/change_form_object_tools.html adds the
     # "Log in as user" button to the user's change page, whatever AUTH_USER_MODEL is.
     "flex_auth_django",
     "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
