@@ -10,7 +10,7 @@ import flex_auth_django.login_as.marketplace_url
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("flex_auth_django", "0005_identity_providers"),
+        ("flex_auth_django", "0007_dot_adoption"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
