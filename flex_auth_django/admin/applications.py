@@ -46,7 +46,6 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         "name",
         "api",
         "client_id_copy",
-        "marketplace",
         "last_used_ago",
         "is_active",
         "tokens_24h",
@@ -85,14 +84,16 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("API type"), ordering="api_type")
     def api(self, obj: Application) -> str:
-        return obj.get_api_type_display().removesuffix(" API")
-
-    @admin.display(description=_("marketplace"), ordering="marketplace_url")
-    def marketplace(self, obj: Application) -> str:
-        """The Marketplace URL's host (the list stays 1366 px wide); the whole URL on hover and on the page."""
+        """The API type, and under it the Marketplace URL's host (wrapping, so the list keeps its 1366 px)."""
+        label = obj.get_api_type_display().removesuffix(" API")
         if not obj.marketplace_url:
-            return "—"
-        return format_html('<span title="{}">{}</span>', obj.marketplace_url, urlsplit(obj.marketplace_url).netloc)
+            return label
+        return format_html(
+            '{}<span class="flex-marketplace-url" title="{}">{}</span>',
+            label,
+            obj.marketplace_url,
+            urlsplit(obj.marketplace_url).netloc,
+        )
 
     @admin.display(description=_("client ID"), ordering="client_id")
     def client_id_copy(self, obj: Application) -> str:
