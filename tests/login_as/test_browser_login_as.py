@@ -204,7 +204,7 @@ def test_operator_logs_in_as_a_user_through_the_marketplace_and_revokes_the_sess
     assert page.locator("#result_list tbody tr").count() == 2
     acted = page.locator("#result_list tbody tr", has_text="Login as user")
     assert acted.count() == 1 and user["email"] in acted.inner_text()
-    assert demo["admin"]["username"] in acted.locator("td.field-acted_by_link").inner_text()
+    assert demo["admin"]["username"] in acted.locator("td.field-user_link .flex-acted-by").inner_text()
     assert token["access_token"] not in page.content()
     screenshot(page, "admin-login-as-sessions.png")
     page.goto(f"{base}/admin/flex_auth_django/session/?kind=login_as")
