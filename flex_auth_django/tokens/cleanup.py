@@ -97,13 +97,15 @@ def clear_dead_tokens(
     return result
 
 
-def _clear_codes(now: datetime, batch_size: int, dry_run: bool) -> int:
-    """Login-as codes whose every possible session is over (nothing refers to code rows)."""
+def _clear_codes(now: datetime, batch_size: int, dry_run: bool) -> tuple[int, int]:
+    """Login-as codes whose every possible session is over (nothing refers to code rows): (rows, batches)."""
     dead = AuthorizationCode.objects.filter(expires__lt=now - timedelta(seconds=flex_settings.LOGIN_AS_TOKEN_LIFETIME))
     if dry_run:
-        return dead.count()
-    total = 0
+        count = dead.count()
+        return count, math.ceil(count / batch_size)
+    total = batches = 0
     while pks := list(dead.values_list("pk", flat=True)[:batch_size]):
         AuthorizationCode.objects.filter(pk__in=pks).delete()
         total += len(pks)
-    return total
+        batches += 1
+    return total, batches
