@@ -88,9 +88,7 @@ def requirement(required: Iterable[str]) -> frozenset[str]:
     return names
 
 
-def denial(
-    token: Token | None, required: frozenset[str], refused: frozenset[str] = frozenset()
-) -> OAuthError | None:
+def denial(token: Token | None, required: frozenset[str], refused: frozenset[str] = frozenset()) -> OAuthError | None:
     """Why `token` may not call a view that requires `required` (see requirement()) and refuses
     `refused`, or None if it may."""
     if token is None:

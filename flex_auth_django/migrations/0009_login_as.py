@@ -10,7 +10,7 @@ import flex_auth_django.login_as.marketplace_url
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("flex_auth_django", "0007_dot_adoption"),
+        ("flex_auth_django", "0008_signed_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
