@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication as _DotApplication
 
-from .login_as import marketplace_url as _marketplace_url
+from .login_as import origins as _origins
 
 
 class ApiType(models.TextChoices):
@@ -56,7 +56,7 @@ class Application(models.Model):
         max_length=255,
         blank=True,
         default="",
-        validators=[_marketplace_url.validate],
+        validators=[_origins.validate],
         help_text=_(
             "The origin of the marketplace's web site, e.g. https://my-marketplace.example.com "
             "(http only for localhost and 127.0.0.1). Needed for “Log in as user”."

@@ -59,6 +59,7 @@ def introspect(raw: str | None, application: Application, *, any_application: bo
     }
     if access.user_id is not None:
         info["sub"] = str(access.user_id)
-    if access.acted_by_id is not None:  # Login as user: the staff member acting (RFC 8693 section 4.1)
-        info["act"] = {"sub": str(access.acted_by_id)}
+    acted_by_id = getattr(access, "acted_by_id", None)  # signed tokens have no row (never Login-as ones)
+    if acted_by_id is not None:  # Login as user: the staff member acting (RFC 8693 section 4.1)
+        info["act"] = {"sub": str(acted_by_id)}
     return info
