@@ -75,7 +75,9 @@ blocks = re.findall(r"```python\n(.*?)```", section, re.S)
 settings = next(b for b in blocks if b.startswith("# settings.py"))
 urls = next(b for b in blocks if b.startswith("# urls.py"))
 assert "    ...,\n" in settings, "the README's INSTALLED_APPS no longer starts with '...,'"
-settings = settings.replace("    ...,\n", "    *INSTALLED_APPS,\n")  # the site's own apps
+# "..." is the site's own apps: startproject's, less those the README names (in its order).
+named = sorted(set(re.findall(r'^    "([\w.]+)",', settings, re.M)))
+settings = settings.replace("    ...,\n", f"    *[app for app in INSTALLED_APPS if app not in {named!r}],\n")
 (site / "settings.py").write_text((site / "settings.py").read_text() + "\n" + settings)
 assert "urlpatterns = [" in urls
 urls = urls.replace("urlpatterns = [", "urlpatterns += [")  # beside startproject's admin/
