@@ -20,32 +20,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import chromium_context
 from tests.serving import ROOT, ExampleSite
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("FLEX_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(os.environ.get("FLEX_SCREENSHOT_DIR", ROOT / "docs"))
 # The reference screen: a 1366 px laptop with the admin's navigation sidebar open.
 VIEWPORT = {"width": 1366, "height": 768}
 EMAIL = "operator@example.com"
 PASSWORD = "operator-password-1234"
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}: CI must run the browser test (.ci/run installs chromium)", pytrace=False)
-    pytest.skip(reason)
 
 
 class Site(ExampleSite):
@@ -73,25 +57,8 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser_context():
-    if not Path(CHROMIUM).exists():
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright package is not installed")
-    with tempfile.TemporaryDirectory(prefix="flex-chromium-") as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport=VIEWPORT,
-            locale="en-US",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium_context(VIEWPORT) as context:
+        yield context
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.test_browser import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS, _missing
+from tests.admin.test_browser import SCREENSHOTS
+from tests.chromium import chromium_context
 from tests.serving import ROOT, ExampleSite, free_port
 
 pytestmark = pytest.mark.browser
@@ -111,27 +112,10 @@ def world(node) -> Iterator[dict]:
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists():
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright package is not installed")
-    with tempfile.TemporaryDirectory(prefix="flex-chromium-") as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1366, "height": 900},
-            locale="en-US",
-        )
-        try:
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            context.close()
+    with chromium_context({"width": 1366, "height": 900}) as context:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
 
 
 def api_call(base: str, token: str) -> tuple[int, dict]:
