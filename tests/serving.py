@@ -112,13 +112,7 @@ class ExampleSite:
         return [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"]
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def __enter__(self) -> ExampleSite:
         return self
@@ -153,3 +147,14 @@ class GunicornSite(ExampleSite):
     def serve_command(self, port: int) -> list[str]:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         return [gunicorn, "--workers", "1", "--bind", f"127.0.0.1:{port}", "example_project.wsgi:application"]
+
+
+def stop_process(process: subprocess.Popen | None, timeout: float = 10) -> None:
+    """Terminate a server process the test started, killing it if it does not exit in time."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.cache_fixtures import REDIS_URL
-from tests.serving import ROOT, free_port
+from tests.serving import ROOT, free_port, stop_process
 
 BIN = Path(sys.executable).parent
 
@@ -87,13 +87,7 @@ class ProductionSite:
         raise AssertionError(f"deploy/serve.sh did not answer within 60 s:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=15)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

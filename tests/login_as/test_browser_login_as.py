@@ -25,7 +25,7 @@ import pytest
 
 from tests.admin.test_browser import SCREENSHOTS
 from tests.chromium import chromium_context
-from tests.serving import ROOT, ExampleSite, free_port
+from tests.serving import ROOT, ExampleSite, free_port, stop_process
 
 pytestmark = pytest.mark.browser
 
@@ -61,13 +61,7 @@ class Marketplace:
         raise AssertionError(f"the marketplace server did not answer:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
