@@ -169,9 +169,8 @@ def test_garbage_tokens_cost_no_query():
 PAIR = 0 if connection.vendor == "postgresql" else 1
 
 
-def test_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
-    token_endpoint, marketplace_app, integration_app
-):
+def _client_credentials_queries(token_endpoint, marketplace_app, integration_app) -> tuple[Queries, Queries]:
+    """The queries of one anonymous and one integration client_credentials request."""
     with Queries() as anonymous:
         token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"})
     integration_body = {
@@ -181,6 +180,13 @@ def test_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
     }
     with Queries() as integration:
         assert token_endpoint.post(integration_body).status_code == 200
+    return anonymous, integration
+
+
+def test_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
+    token_endpoint, marketplace_app, integration_app
+):
+    anonymous, integration = _client_credentials_queries(token_endpoint, marketplace_app, integration_app)
     assert anonymous.transactions == 0  # signed: nothing written at all
     assert integration.transactions == 0  # signed: the refresh token's INSERT alone
 
@@ -188,15 +194,7 @@ def test_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
 def test_opaque_anonymous_and_integration_tokens_need_no_transaction_on_postgresql(
     token_endpoint, marketplace_app, integration_app, all_opaque
 ):
-    with Queries() as anonymous:
-        token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"})
-    integration_body = {
-        "client_id": str(integration_app.client_id),
-        "client_secret": integration_app.secret,
-        "grant_type": "client_credentials",
-    }
-    with Queries() as integration:
-        assert token_endpoint.post(integration_body).status_code == 200
+    anonymous, integration = _client_credentials_queries(token_endpoint, marketplace_app, integration_app)
     assert anonymous.transactions == 0  # one INSERT is atomic by itself
     assert integration.transactions == PAIR
 
