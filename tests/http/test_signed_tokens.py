@@ -35,6 +35,11 @@ def anonymous(client, app) -> str:
     return token(client, client_id=str(app.client_id), grant_type="client_credentials")["access_token"]
 
 
+def integration(client, app) -> dict:
+    """The token response of an Integration app's client_credentials grant."""
+    return token(client, client_id=str(app.client_id), client_secret=app.secret, grant_type="client_credentials")
+
+
 def whoami(client, raw: str, url: str = "/drf/open"):
     return client.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}")
 
@@ -50,12 +55,7 @@ class TestFormats:
         assert AccessToken.objects.count() == 0 and RefreshToken.objects.count() == 0
 
     def test_integration_tokens_are_signed_and_only_the_refresh_token_is_stored(self, client, integration_app):
-        body = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        body = integration(client, integration_app)
         assert body["access_token"].count(".") == 2 and body["refresh_token"].startswith("flxr_")
         assert AccessToken.objects.count() == 0 and RefreshToken.objects.count() == 1
 
@@ -69,12 +69,7 @@ class TestFormats:
     def test_every_kind_can_be_switched(self, client, marketplace_app, integration_app, user, token_formats):
         token_formats(anonymous="opaque", integration="opaque", user="signed", trusted_user="signed")
         assert anonymous(client, marketplace_app).startswith("flxa_")
-        integ = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        integ = integration(client, integration_app)
         assert integ["access_token"].startswith("flxa_")
         session = login(client_endpoint(client), marketplace_app, user)
         assert session["access_token"].count(".") == 2
@@ -108,12 +103,7 @@ class TestFormats:
         assert len(response.content) < 1500  # the SDK keeps the whole JSON in a 4 KB cookie
 
     def test_a_signed_token_refreshes_into_a_signed_token_of_the_same_session(self, client, integration_app):
-        first = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        first = integration(client, integration_app)
         again = token(
             client,
             client_id=str(integration_app.client_id),
@@ -126,12 +116,7 @@ class TestFormats:
         assert whoami(client, again["access_token"], "/plain/integ").status_code == 200
 
     def test_a_refresh_retried_within_grace_keeps_the_session_and_gets_a_working_token(self, client, integration_app):
-        first = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        first = integration(client, integration_app)
         params = {
             "client_id": str(integration_app.client_id),
             "grant_type": "refresh_token",
@@ -172,12 +157,7 @@ class TestClaims:
         assert len(jtis) == 5
 
     def test_integration_token_names_its_session_and_audience(self, client, integration_app):
-        body = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        body = integration(client, integration_app)
         claims = header_and_claims(body["access_token"])[1]
         assert claims["aud"] == f"{ISSUER}/integration-api" and claims["scope"] == "integ"
         assert claims["sub"] == str(integration_app.client_id)
@@ -259,12 +239,7 @@ class TestResourceSide:
         assert response.status_code == 401 and response.json()["error"] == "invalid_token"
 
     def test_an_integration_token_is_not_a_marketplace_token(self, client, integration_app, marketplace_app):
-        body = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        body = integration(client, integration_app)
         assert whoami(client, body["access_token"], "/plain/public-read").status_code == 403
         # Claiming the marketplace audience while naming the integration app is refused too.
         forged = forge(claims_like(body["access_token"], aud=f"{ISSUER}/marketplace-api", scope="public-read"))
@@ -276,12 +251,7 @@ class TestResourceSide:
         assert whoami(client, forge(claims_like(raw, client_id=stranger, sub=stranger))).status_code == 401
 
     def test_introspection_of_a_signed_token(self, client, integration_app):
-        body = token(
-            client,
-            client_id=str(integration_app.client_id),
-            client_secret=integration_app.secret,
-            grant_type="client_credentials",
-        )
+        body = integration(client, integration_app)
         claims = header_and_claims(body["access_token"])[1]
         answer = form(
             client,
