@@ -146,8 +146,6 @@ def usable(kind_name: str, api_type: str, *, with_user: bool) -> frozenset[str]:
 
 def configured_format(kind_name: str) -> str:
     """The format FLEX_AUTH asks for tokens of `kind_name` (whether keys exist is formats.py's concern)."""
-    from .settings import flex_settings
-
     return flex_settings.ACCESS_TOKEN_FORMATS.get(kind_name, _KINDS[kind_name].format)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from .settings import flex_settings
+
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -33,8 +35,6 @@ def client_ip(request) -> str | None:
 
 def client_ip_from_meta(meta: Mapping[str, Any]) -> str | None:
     """client_ip() from a copy of a Django request's META (what oauthlib's request.headers holds under DOT)."""
-    from .settings import flex_settings
-
     remote = meta.get("REMOTE_ADDR") or None
     proxies = flex_settings.NUM_PROXIES
     if not proxies:

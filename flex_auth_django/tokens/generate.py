@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from ..settings import flex_settings
 from .digests import _b64, derive
 
 ACCESS_PREFIX = "flxa_"
@@ -18,8 +19,6 @@ _SHAPE = re.compile(r"^flx[arsc]_[A-Za-z0-9_-]{43,172}$")
 
 
 def _random(prefix: str) -> str:
-    from ..settings import flex_settings
-
     return prefix + _b64(secrets.token_bytes(flex_settings.TOKEN_BYTES))
 
 
