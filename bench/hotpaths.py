@@ -258,7 +258,7 @@ def main() -> None:
     site = Site()
     table = scenarios(info, args.n + 5)
     try:
-        import flex_auth_django.authentication  # noqa: F401
+        import flex_auth_django.resource.authentication  # noqa: F401
     except ImportError:
         table.pop("drf_flex")
     names = [s for s in (args.cprofile, *args.only.split(",")) if s] or list(table)

@@ -375,7 +375,7 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
             "/bench/api/flex",
             pool=fp["access"],
             auth="Bearer {token}",
-            skipped=None if flex_protected else "flex_auth_django.authentication is not on this branch yet",
+            skipped=None if flex_protected else "flex_auth_django.resource.authentication is not on this branch yet",
             group="drf",
         ),
         Scenario(

@@ -122,7 +122,7 @@ def seed_flex(args: argparse.Namespace, out: Path) -> dict:
         from django.test import override_settings
 
         from flex_auth_django.settings import flex_settings
-        from flex_auth_django.tokens import signed
+        from flex_auth_django.tokens.formats import signed
 
         with override_settings(FLEX_AUTH={**flex_settings.user_settings, "ACCESS_TOKEN_LIFETIME": 7200}):
             assert signed.available(), "no active signing key: anonymous tokens would be opaque"

@@ -90,7 +90,7 @@ def crypto(operations: int) -> dict:
     from flex_auth_django.models import TokenKind
     from flex_auth_django.settings import flex_settings
     from flex_auth_django.signing.keys import generate_pem
-    from flex_auth_django.tokens import signed
+    from flex_auth_django.tokens.formats import signed
 
     application, _ = create_application("bench signing", "marketplace")
     results = {}

@@ -119,8 +119,8 @@ OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "flex_auth_django.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # unused, but DOT's migrations need it named
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
-    "OAUTH2_SERVER_CLASS": "flex_auth_django.server.FlexServer",
-    "OAUTH2_VALIDATOR_CLASS": "flex_auth_django.validator.FlexValidator",
+    "OAUTH2_SERVER_CLASS": "flex_auth_django.dot.server.FlexServer",
+    "OAUTH2_VALIDATOR_CLASS": "flex_auth_django.dot.validator.FlexValidator",
     # RFC 9700 flags for DOT's own code paths (authorization endpoint, its token storage):
     # none of them is used here, so the compliant values cost nothing and keep
     # `check --deploy` quiet. Tokens are digests and reuse detection is ours anyway.

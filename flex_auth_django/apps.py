@@ -1,4 +1,4 @@
-"""App configuration: wires system checks and signal receivers at start-up."""
+"""App configuration: registers the system checks, the signal receivers and the django-oauth-toolkit wing."""
 
 from django.apps import AppConfig
 
@@ -9,8 +9,9 @@ class FlexAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import abuse_checks, audit, checks, checks_keys, receivers  # noqa: F401  (registration side effects)
-        from .adoption import checks as adoption_checks  # noqa: F401
-        from .idp import checks as idp_checks  # noqa: F401
-        from .login_as import checks as login_as_checks  # noqa: F401
-        from .signing import checks as signing_checks  # noqa: F401
+        from . import audit, checks, receivers  # noqa: F401  (registration side effects)
+        from .dot import register
+
+        # The core offers hooks (legacy secret verifiers, legacy refresh-token lookups, admin
+        # clean-ups); everything that exists because of django-oauth-toolkit plugs in here.
+        register()

@@ -4,7 +4,7 @@ console URL: path("flex-console/", include("flex_auth_django.console_urls")) ser
 
 from django.urls import path
 
-from .views.authorize_as import AuthorizeAsView
+from .console.authorize_as import AuthorizeAsView
 
 app_name = "flex_console"
 

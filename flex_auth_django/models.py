@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication as _DotApplication
 
-from .login_as import origins as _origins
+from .console import origins as _origins
 
 
 class ApiType(models.TextChoices):

@@ -86,7 +86,7 @@ class Probe:
         }
         middleware = list(settings.MIDDLEWARE)
         after = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
-        middleware.insert(after + 1, "flex_auth_django.middleware.BearerTokenMiddleware")
+        middleware.insert(after + 1, "flex_auth_django.resource.middleware.BearerTokenMiddleware")
         settings.MIDDLEWARE = middleware
 
     def answers(self, raw: str, scope: str) -> dict[str, bool]:

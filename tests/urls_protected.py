@@ -11,9 +11,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flex_auth_django import decorators
-from flex_auth_django.authentication import FlexTokenAuthentication
-from flex_auth_django.permissions import (
+from flex_auth_django.resource import decorators
+from flex_auth_django.resource.authentication import FlexTokenAuthentication
+from flex_auth_django.resource.permissions import (
     RequireFullUser,
     RequireIntegration,
     RequirePublicRead,

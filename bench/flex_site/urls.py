@@ -7,8 +7,8 @@ from bench.views import EchoUser, check_password_view, hello
 from example_project.urls import urlpatterns as example_urlpatterns
 
 try:  # FlexTokenAuthentication and RequireUser arrive with the DRF classes
-    from flex_auth_django.authentication import FlexTokenAuthentication
-    from flex_auth_django.permissions import RequirePublicRead, RequireUser
+    from flex_auth_django.resource.authentication import FlexTokenAuthentication
+    from flex_auth_django.resource.permissions import RequirePublicRead, RequireUser
 except ImportError:  # pragma: no cover - the bench reports the scenario as skipped
     protected = []
 else:

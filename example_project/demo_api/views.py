@@ -21,9 +21,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flex_auth_django.authentication import FlexTokenAuthentication
 from flex_auth_django.idp.views import CreateUserWithIdpView
-from flex_auth_django.permissions import RequireIntegration, RequirePublicRead, RequireTrustedUser, RequireUser
+from flex_auth_django.resource.authentication import FlexTokenAuthentication
+from flex_auth_django.resource.permissions import RequireIntegration, RequirePublicRead, RequireTrustedUser, RequireUser
 
 from .parsers import TransitParser
 from .renderers import TransitRenderer

@@ -1,4 +1,4 @@
-"""Console-like admin for API applications and their sessions; replaces django-oauth-toolkit's registrations.
+"""Console-like admin for API applications and their sessions; replaces other registrations of our models.
 
 Raw token admins are not registered: token values are never stored, and digests are
 never shown. Sessions are listed through the `Session` proxy, with its own permissions.
@@ -8,8 +8,8 @@ The default admin site's login form is throttled like the password grant (admin/
 from __future__ import annotations
 
 from django.contrib import admin
-from oauth2_provider.models import get_grant_model, get_id_token_model
 
+from ..console import admin_site
 from ..models import AccessToken, Application, RefreshToken, Session
 from .applications import ApplicationAdmin
 from .identity_providers import IdentityProviderAdmin, extend_user_admin
@@ -18,9 +18,9 @@ from .sessions import SessionAdmin
 
 __all__ = ["ApplicationAdmin", "IdentityProviderAdmin", "SessionAdmin", "ThrottledAdminAuthenticationForm"]
 
-# DOT's admin.py registers the swapped models with its own admin classes, whose fields
-# (redirect URIs, plain-text tokens) do not exist here; take those registrations back.
-for _model in (Application, AccessToken, RefreshToken, get_grant_model(), get_id_token_model()):
+# Another app's admin (django-oauth-toolkit's registers the swapped models with admin classes
+# whose fields, such as redirect URIs and plain-text tokens, do not exist here) is taken back.
+for _model in (Application, AccessToken, RefreshToken):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
@@ -35,3 +35,5 @@ if admin.site.login_form is None:
 # The site's UserAdmin (registered by django.contrib.auth, listed before us) gains the
 # linked-identities and verified-email inlines.
 extend_user_admin(admin.site)
+
+admin_site.set_up(admin.site)

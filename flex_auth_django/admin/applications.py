@@ -22,11 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from .. import applications
-from ..forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
-from ..http import client_ip
 from ..models import ApiType, Application
+from ..protocol.http import client_ip
 from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action, no_store
+from .forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
 from .sessions import sessions_url
 
 # Set on the request (never the session) between save_model() and response_add().

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
 
-from ..forms import ConfirmForm
+from .forms import ConfirmForm
 
 ObjectActionHandler = Callable[[Any, HttpRequest, Model, forms.Form], HttpResponse]
 

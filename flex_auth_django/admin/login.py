@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import passwords
-from ..errors import TemporarilyUnavailable, TooManyRequests
-from ..http import client_ip
+from ..accounts import passwords
+from ..protocol.errors import TemporarilyUnavailable, TooManyRequests
+from ..protocol.http import client_ip
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 
-from ..login_as import intents, marketplace_url, rules
+from ..console import intents, marketplace_url, rules
 from ..models import ApiType, Application
 
 URL_NAME = "flex_auth_django_session_login_as"

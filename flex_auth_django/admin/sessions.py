@@ -14,12 +14,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import access_model, sessions
-from ..forms import ConfirmForm
-from ..http import client_ip
 from ..models import Application, Session, TokenKind
+from ..protocol.http import client_ip
+from ..tokens import access_model, sessions
 from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action
+from .forms import ConfirmForm
 from .login_as import URL_NAME, start_login_as
 
 

@@ -12,9 +12,9 @@ from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
 
-from ..errors import InvalidRequest, UnsupportedGrantType
+from ..protocol.errors import InvalidRequest, UnsupportedGrantType
+from ..protocol.token_request import TokenRequest
 from ..settings import flex_settings, on_reload
-from ..token_request import TokenRequest
 from ..tokens import Issued
 from .base import BaseGrant
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import tokens
-from ..errors import InvalidRequest
-from ..login_as import pkce
+from ..console import pkce
 from ..models import ApiType, Application, TokenKind
-from ..token_request import TokenRequest
+from ..protocol.errors import InvalidRequest
+from ..protocol.token_request import TokenRequest
 from .base import BaseGrant
 
 

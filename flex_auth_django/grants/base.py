@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .. import access_model, client_auth, scopes, signals
+from .. import signals
 from ..models import Application
-from ..token_request import TokenRequest
-from ..tokens import Issued
+from ..protocol import client_auth
+from ..protocol.token_request import TokenRequest
+from ..tokens import Issued, access_model, scopes
 
 
 class BaseGrant:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import access_model, tokens
+from .. import tokens
 from ..models import ApiType, Application, TokenKind
-from ..token_request import TokenRequest
+from ..protocol.token_request import TokenRequest
+from ..tokens import access_model
 from .base import BaseGrant
 
 

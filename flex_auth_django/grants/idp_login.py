@@ -13,12 +13,12 @@ from typing import Any
 
 from .. import throttling, tokens
 from ..db.outages import DATABASE_OUTAGES
-from ..errors import InvalidGrant, InvalidRequest, TemporarilyUnavailable
 from ..idp import login
 from ..idp.fetch import ProviderUnreachable
 from ..idp.identity import TokenRejected
 from ..models import ApiType, Application, TokenKind
-from ..token_request import TokenRequest
+from ..protocol.errors import InvalidGrant, InvalidRequest, TemporarilyUnavailable
+from ..protocol.token_request import TokenRequest
 from .base import BaseGrant
 
 IDP_LOGIN = "auth_with_idp"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import passwords, tokens
-from ..errors import InvalidGrant, InvalidRequest
+from .. import tokens
+from ..accounts import passwords
 from ..models import ApiType, Application, TokenKind
-from ..token_request import TokenRequest
+from ..protocol.errors import InvalidGrant, InvalidRequest
+from ..protocol.token_request import TokenRequest
 from .base import BaseGrant
 
 # One answer for an unknown user, a wrong password and an inactive account: no oracle.

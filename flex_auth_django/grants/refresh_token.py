@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import signals, tokens
-from ..errors import InvalidRequest
 from ..models import ApiType, Application, TokenKind
-from ..token_request import TokenRequest
+from ..protocol.errors import InvalidRequest
+from ..protocol.token_request import TokenRequest
 from .base import BaseGrant
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .. import tokens
-from ..errors import InvalidGrant, InvalidRequest
 from ..models import ApiType, Application, TokenKind
-from ..token_request import TokenRequest
+from ..protocol.errors import InvalidGrant, InvalidRequest
+from ..protocol.token_request import TokenRequest
 from .base import BaseGrant
 
 URN = "urn:ietf:params:oauth:grant-type:token-exchange"

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import throttling
-from ..authentication import FlexTokenAuthentication
 from ..db.outages import DATABASE_OUTAGES
-from ..errors import TemporarilyUnavailable, TooManyRequests
-from ..http import client_ip
-from ..permissions import RequirePublicRead
+from ..protocol.errors import ApiError, TemporarilyUnavailable
+from ..protocol.failures import as_error, json_api
+from ..protocol.http import client_ip
+from ..resource.authentication import FlexTokenAuthentication
+from ..resource.permissions import RequirePublicRead
 from .fetch import ProviderUnreachable
 from .identity import TokenRejected
 from .login import account_key
@@ -29,10 +31,6 @@ from .signup import SignupRefused, create_user_with_idp
 
 REQUIRED = ("idpId", "idpClientId", "idpToken")
 MAX_FIELD = 4096
-
-
-def error(status: int, code: str, title: str, headers: dict[str, str] | None = None) -> Response:
-    return Response({"errors": [{"status": status, "code": code, "title": title}]}, status=status, headers=headers)
 
 
 class CreateUserWithIdpView(APIView):
@@ -49,20 +47,24 @@ class CreateUserWithIdpView(APIView):
         }
 
     def post(self, request) -> Response:
+        try:
+            return self.create(request)
+        except APIException as exc:  # DRF's own refusals while reading the body (a malformed Transit body)
+            return json_api(ApiError(exc.status_code, "bad-request", str(exc.detail)))
+        except Exception as exc:  # noqa: BLE001 - every failure in the JSON:API envelope; as_error logs bugs
+            return json_api(as_error(exc, type(self).__name__))
+
+    def create(self, request) -> Response:
         data = request.data if hasattr(request.data, "get") else {}
         values = {name: data.get(name) for name in (*REQUIRED, "email", "firstName", "lastName")}
         for name, value in values.items():
             if value is not None and (not isinstance(value, str) or len(value) > MAX_FIELD):
-                return error(400, "validation-invalid-value", f"{name} must be a string.")
+                raise ApiError(400, "validation-invalid-value", f"{name} must be a string.")
         missing = [name for name in REQUIRED if not values[name]]
         if missing:
-            return error(400, "validation-missing-key", f"Missing {', '.join(missing)}.")
-        try:
-            guard = throttling.guard_idp(account_key(values["idpId"], values["idpToken"]), client_ip(request))
-        except TooManyRequests as exc:
-            return error(429, "too-many-requests", "Too many attempts; try again later.", exc.headers)
-        except TemporarilyUnavailable as exc:
-            return error(503, "temporarily-unavailable", "Try again shortly.", exc.headers)
+            raise ApiError(400, "validation-missing-key", f"Missing {', '.join(missing)}.")
+        # 429 too-many-requests, or 503 while the throttle's cache is down, before any verification.
+        guard = throttling.guard_idp(account_key(values["idpId"], values["idpToken"]), client_ip(request))
         try:
             user = create_user_with_idp(
                 idp_id=values["idpId"],
@@ -74,15 +76,13 @@ class CreateUserWithIdpView(APIView):
             )
         except TokenRejected:
             guard.failed()
-            return error(401, "idp-token-invalid", "The identity provider token was not accepted.")
+            raise ApiError(401, "idp-token-invalid", "The identity provider token was not accepted.") from None
         except ProviderUnreachable:
             guard.refund()
-            return error(
-                503, "temporarily-unavailable", "The identity provider could not be reached; try again shortly."
-            )
+            raise TemporarilyUnavailable("The identity provider could not be reached; try again shortly.") from None
         except SignupRefused as exc:
             guard.refund()  # the token was genuine
-            return error(exc.status, exc.code, exc.title)
+            raise ApiError(exc.status, exc.code, exc.title) from None
         except DATABASE_OUTAGES:
             guard.refund()
             raise

@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import flex_auth_django.login_as.origins
+import flex_auth_django.console.origins
 
 
 class Migration(migrations.Migration):
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 default="",
                 help_text="The origin of the marketplace's web site, e.g. https://my-marketplace.example.com (http only for localhost and 127.0.0.1). Needed for “Log in as user”.",
                 max_length=255,
-                validators=[flex_auth_django.login_as.origins.validate],
+                validators=[flex_auth_django.console.origins.validate],
                 verbose_name="Marketplace URL",
             ),
         ),

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
 from ..admin.login_as import URL_NAME, login_as_applications
-from ..login_as import rules
+from ..console import rules
 from ..settings import flex_settings
 
 register = template.Library()

@@ -17,7 +17,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
-from ..errors import TemporarilyUnavailable, TooManyRequests
+from ..protocol.errors import TemporarilyUnavailable, TooManyRequests
 from ..settings import flex_settings
 from .stores import Store, store
 from .windows import Counter, counter, normalise_ip, now

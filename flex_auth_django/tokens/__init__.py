@@ -11,11 +11,11 @@ keeps their revocations in the shared cache, with the database as the record of 
 from __future__ import annotations
 
 from .codes import issue_code, login_as_scope, redeem_code
+from .formats.signed import SignedAccessToken
 from .issuing import Issued, access_lifetime, exchange, issue
 from .lookup import find_access, find_refresh, introspect, live_access
 from .revocation import ANY_USER, revoke_family, revoke_for, revoke_session, revoke_token
 from .rotation import redeem_refresh
-from .signed import SignedAccessToken
 from .standing import publish as application_changed
 
 __all__ = [

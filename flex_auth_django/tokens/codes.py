@@ -15,13 +15,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .. import access_model, signals
+from .. import signals
+from ..console import pkce
 from ..db import statements
-from ..errors import InvalidGrant
-from ..login_as import pkce
 from ..models import Application, AuthorizationCode, TokenKind
+from ..protocol.errors import InvalidGrant
 from ..settings import flex_settings
-from . import digests, generate
+from . import access_model, digests, generate
 from .issuing import Issued, issue_without_refresh
 from .lookup import by_digest
 from .revocation import revoke_family

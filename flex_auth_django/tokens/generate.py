@@ -8,6 +8,8 @@ import secrets
 from ..settings import flex_settings
 from .digests import _b64, derive
 
+# Every string we generate starts "flx"; a type letter and "_" follow.
+PREFIX = "flx"
 ACCESS_PREFIX = "flxa_"
 REFRESH_PREFIX = "flxr_"
 SECRET_PREFIX = "flxs_"

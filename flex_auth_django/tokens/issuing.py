@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .. import access_model
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken, TokenKind
 from ..settings import flex_settings
-from . import digests, generate, signed
+from . import access_model, digests, generate
+from .formats import signed
+from .formats.signed import SignedAccessToken
 from .lookup import by_digest
-from .signed import SignedAccessToken
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken
-from . import digests, generate, legacy, signed
-from .signed import SignedAccessToken
+from . import digests, generate
+from .formats import signed
+from .formats.signed import SignedAccessToken
 
 
 def by_digest(model, raw: str, related: tuple[str, ...] = (), *, for_update: bool = False):
@@ -34,11 +37,38 @@ def live_access(raw: str | None) -> AccessToken | SignedAccessToken | None:
     return token if token is not None and token.is_live() else None
 
 
+# Refresh tokens that are not ours but name stored rows (imported ones: django-oauth-toolkit's
+# wing registers its lookup). Each returns what to look the string up by, or None if it is
+# not one of its tokens; a string shaped like ours never reaches them.
+RefreshLookup = Callable[[str | None], str | None]
+_refresh_lookups: list[RefreshLookup] = []
+
+
+def register_refresh_lookup(lookup: RefreshLookup) -> None:
+    if lookup not in _refresh_lookups:
+        _refresh_lookups.append(lookup)
+
+
+def _legacy_refresh_value(raw: str | None) -> str | None:
+    if not raw or raw.startswith(generate.PREFIX):
+        return None
+    for lookup in _refresh_lookups:
+        value = lookup(raw)
+        if value is not None:
+            return value
+    return None
+
+
+def is_refresh_token(raw: str | None) -> bool:
+    """Whether `raw` has the shape of a refresh token we could have stored (ours or an imported one)."""
+    return generate.looks_like(raw, generate.REFRESH_PREFIX) or _legacy_refresh_value(raw) is not None
+
+
 def find_refresh(raw: str | None) -> RefreshToken | None:
-    """The stored refresh token for `raw`, ours or one imported from django-oauth-toolkit: one query."""
+    """The stored refresh token for `raw`, ours or an imported one: one query."""
     if generate.looks_like(raw, generate.REFRESH_PREFIX):
         return by_digest(RefreshToken, raw, ("user",))
-    imported = legacy.lookup_value(raw)
+    imported = _legacy_refresh_value(raw)
     if imported is None:
         return None
     return by_digest(RefreshToken, imported, ("user",))

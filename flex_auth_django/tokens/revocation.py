@@ -13,12 +13,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import access_model, signals
+from .. import signals
 from ..models import AccessToken, Application, RefreshToken
 from ..settings import flex_settings
 from ..signing.keys import keyring
-from . import generate, legacy, signed, standing
-from .lookup import find_access, find_refresh
+from . import access_model, generate, standing
+from .formats import signed
+from .lookup import find_access, find_refresh, is_refresh_token
 
 
 def _signed_tokens_possible() -> bool:
@@ -152,7 +153,7 @@ def revoke_token(raw: str | None, *, application: Application, user=ANY_USER, ip
         return user is ANY_USER or row.user_id == (user.pk if user is not None else None)
 
     what = None
-    if generate.looks_like(raw, generate.REFRESH_PREFIX) or legacy.lookup_value(raw) is not None:
+    if is_refresh_token(raw):
         row = find_refresh(raw)
         if owned(row) and revoke_family(row.family):
             what = "session"

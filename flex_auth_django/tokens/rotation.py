@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .. import access_model, signals
+from .. import signals
 from ..db import statements
-from ..errors import InvalidGrant
 from ..models import AccessToken, Application, RefreshToken
+from ..protocol.errors import InvalidGrant
 from ..settings import flex_settings
-from . import digests, generate, signed
+from . import access_model, digests, generate
+from .formats import signed
 from .issuing import Issued, new_access, new_refresh, refresh_expiry, whole_seconds
 from .lookup import by_digest, find_refresh
 from .revocation import revoke_family

@@ -26,8 +26,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import authorization
 from ..models import Application, SignedRevocation
+from ..protocol import client_ids
 from ..settings import flex_settings
 
 logger = logging.getLogger("flex_auth_django")
@@ -75,11 +75,11 @@ def _timeout(expires: datetime, now: datetime) -> int:
 
 def _by_client_id(client_id: str) -> Application | None:
     """The application a token names: by UUID, or by the client ID an imported DOT application kept."""
-    parsed = authorization.client_uuid(client_id)
+    parsed = client_ids.client_uuid(client_id)
     if parsed is not None:
         lookup = {"client_id": parsed}
     else:
-        legacy = authorization.legacy_client_id(client_id)
+        legacy = client_ids.legacy_client_id(client_id)
         if legacy is None:
             return None
         lookup = {"legacy_client_id": legacy}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from ..grants.idp_login import IDP_LOGIN, IdpLoginGrant
-from ..http import json_response
-from ..token_request import TokenRequest
-from .base import EndpointView
+from ..protocol.endpoint import EndpointView
+from ..protocol.http import json_response
+from ..protocol.token_request import TokenRequest
 
 _grant = IdpLoginGrant()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from ..http import json_response
+from ..protocol.endpoint import EndpointView
+from ..protocol.http import json_response
 from ..settings import flex_settings
 from ..signing.keys import keyring
-from .base import EndpointView
 
 
 class JWKSView(EndpointView):

@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
-from .. import access_model
 from ..grants import get_registry
-from ..http import json_response
+from ..protocol.endpoint import EndpointView
+from ..protocol.http import json_response
 from ..settings import flex_settings
-from .base import EndpointView
+from ..tokens import access_model
 
 
 class MetadataView(EndpointView):

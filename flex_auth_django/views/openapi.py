@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from .. import openapi
-from ..http import json_response
-from .base import EndpointView
+from ..protocol import openapi
+from ..protocol.endpoint import EndpointView
+from ..protocol.http import json_response
 
 
 class OpenAPIView(EndpointView):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from .. import authorization, client_auth, tokens
-from ..errors import InvalidRequest, InvalidToken
-from ..http import client_ip, json_response
+from .. import tokens
 from ..models import ApiType
-from .base import EndpointView
+from ..protocol import client_auth, headers
+from ..protocol.endpoint import EndpointView
+from ..protocol.errors import InvalidRequest, InvalidToken
+from ..protocol.http import client_ip, json_response
 
 
 class RevokeView(EndpointView):
@@ -16,8 +17,8 @@ class RevokeView(EndpointView):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         params = self.form(request)
-        header = authorization.header(request.META)
-        raw_bearer = authorization.bearer(header)
+        header = headers.header(request.META)
+        raw_bearer = headers.bearer(header)
         if raw_bearer is not None:
             if "client_id" in params or "client_secret" in params:
                 raise InvalidRequest("Authenticate with a Bearer token or with client credentials, not both.")

@@ -188,7 +188,7 @@ class TestCreate:
         assert Application.objects.count() == 2
 
     def test_two_racing_submissions_of_one_form_create_one_application(self, staff_client, monkeypatch):
-        from flex_auth_django.forms import ApplicationCreateForm
+        from flex_auth_django.admin.forms import ApplicationCreateForm
 
         data = new_app(name="Shop", api_type="integration")
         # The other request validated the same form too and claims it between this one's

@@ -12,10 +12,12 @@ from django.core.management import CommandError, call_command
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from flex_auth_django import applications, authorization
-from flex_auth_django.adoption.checks import check_dot_adoption
+from flex_auth_django import applications
+from flex_auth_django.dot import refresh_tokens as legacy
+from flex_auth_django.dot.checks import check_dot_adoption
 from flex_auth_django.models import ApiType, Application, RefreshToken, TokenKind
-from flex_auth_django.tokens import digests, legacy, lookup
+from flex_auth_django.protocol import client_ids
+from flex_auth_django.tokens import digests, lookup
 from tests.conftest import basic
 from tests.factories import UserFactory
 
@@ -50,19 +52,19 @@ def imported_session(app: Application, user, raw: str = DOT_REFRESH) -> RefreshT
 
 @pytest.mark.parametrize("value", [DOT_ID, "web-shop.v1", "a", "x" * 100, "A~b_c-d.e"])
 def test_dot_shaped_client_ids_are_canonical_as_they_are(value):
-    assert authorization.legacy_client_id(value) == value
-    assert authorization.canonical_client_id(value) == value
+    assert client_ids.legacy_client_id(value) == value
+    assert client_ids.canonical_client_id(value) == value
 
 
 @pytest.mark.parametrize("value", ["", "x" * 101, "has space", "colon:id", "new\nline", "ünï", "a/b"])
 def test_other_strings_are_no_client_id(value):
-    assert authorization.canonical_client_id(value) is None
+    assert client_ids.canonical_client_id(value) is None
 
 
 def test_uuids_stay_canonical_uuids_and_are_never_legacy():
     value = str(uuid.uuid4())
-    assert authorization.canonical_client_id(value.upper()) == value
-    assert authorization.legacy_client_id(value) is None and authorization.legacy_client_id(value.upper()) is None
+    assert client_ids.canonical_client_id(value.upper()) == value
+    assert client_ids.legacy_client_id(value) is None and client_ids.legacy_client_id(value.upper()) is None
 
 
 def test_a_new_application_is_found_by_its_canonical_uuid_only(marketplace_app):
@@ -114,7 +116,7 @@ def test_a_dot_hashed_secret_is_not_accepted_without_a_secret():
 
 
 def test_our_digests_are_not_taken_for_dot_hashes():
-    from flex_auth_django import dot_secrets
+    from flex_auth_django.dot import secrets as dot_secrets
 
     assert not dot_secrets.is_dot_hash(digests.make("x"))
     assert not dot_secrets.is_dot_hash("")

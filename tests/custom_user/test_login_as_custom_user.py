@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from flex_auth_django.login_as import pkce
+from flex_auth_django.console import pkce
 from tests.factories import ApplicationFactory
 
 pytestmark = [

@@ -10,8 +10,8 @@ from django.db import OperationalError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from flex_auth_django.authentication import FlexTokenAuthentication, TokenInvalid
 from flex_auth_django.models import AccessToken, TokenKind
+from flex_auth_django.resource.authentication import FlexTokenAuthentication, TokenInvalid
 from tests.factories import AccessTokenFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from flex_auth_django.permissions import RequireScopes
+from flex_auth_django.resource.permissions import RequireScopes
 from tests.factories import AccessTokenFactory, ApplicationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
@@ -102,7 +102,7 @@ def test_an_api_never_accepts_the_other_apis_tokens(client, scope, traits):
 
 def test_an_integration_scope_on_a_marketplace_app_does_not_pass():
     token = AccessTokenFactory(kind="integration", scope="integ", user=None, application=ApplicationFactory())
-    from flex_auth_django import access
+    from flex_auth_django.resource import access
 
     assert access.granted(token) == frozenset()
 

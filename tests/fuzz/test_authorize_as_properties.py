@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flex_auth_django.login_as import pkce
+from flex_auth_django.console import pkce
 from tests.admin.conftest import grant
 from tests.factories import UserFactory
 from tests.login_as import REDIRECT_URI, marketplace

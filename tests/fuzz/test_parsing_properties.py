@@ -17,12 +17,13 @@ from django.test import RequestFactory, override_settings
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from flex_auth_django import authorization, client_auth, scopes, throttling
-from flex_auth_django.errors import InvalidClient, InvalidRequest, InvalidScope, OAuthError
-from flex_auth_django.http import client_ip
-from flex_auth_django.params import FORM, MAX_FIELDS, parse_form
+from flex_auth_django import throttling
+from flex_auth_django.protocol import client_auth, client_ids
+from flex_auth_django.protocol.errors import InvalidClient, InvalidRequest, InvalidScope, OAuthError
+from flex_auth_django.protocol.form import FORM, MAX_FIELDS, parse_form
+from flex_auth_django.protocol.http import client_ip
 from flex_auth_django.settings import flex_settings
-from flex_auth_django.tokens import generate
+from flex_auth_django.tokens import generate, scopes
 
 factory = RequestFactory()
 
@@ -118,17 +119,17 @@ class TestExtract:
 
     @given(st.text(max_size=60))
     def test_only_canonical_uuids_are_client_ids(self, value):
-        parsed = authorization.client_uuid(value)
+        parsed = client_ids.client_uuid(value)
         if parsed is not None:
             assert str(parsed) == value.lower()
 
     @given(st.text(max_size=120), st.dictionaries(st.sampled_from(["client_id", "client_secret"]), param_text))
     def test_the_logged_client_id_is_a_uuid_an_imported_dot_id_or_a_placeholder(self, header, params):
         logged = client_auth.claimed_client_id(header, params)
-        if logged in (None, "(malformed)") or authorization.client_uuid(logged) is not None:
+        if logged in (None, "(malformed)") or client_ids.client_uuid(logged) is not None:
             return
         # An imported django-oauth-toolkit ID: letters, digits and ._~- only, so nothing else reaches a log.
-        assert authorization.legacy_client_id(logged) == logged
+        assert client_ids.legacy_client_id(logged) == logged
         assert re.fullmatch(r"[A-Za-z0-9._~-]{1,100}", logged)
 
 

@@ -30,9 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from flex_auth_django import openapi
 from flex_auth_django.idp.verified_email import mark_verified
 from flex_auth_django.models import IdentityProvider, IdpKind
+from flex_auth_django.protocol import openapi
 from tests.factories import PASSWORD, AccessTokenFactory, ApplicationFactory, RefreshTokenFactory, UserFactory
 from tests.idp_provider import CLIENT_ID
 

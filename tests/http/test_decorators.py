@@ -13,7 +13,7 @@ from tests.factories import AccessTokenFactory, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 
 MIDDLEWARE_AFTER = "django.contrib.auth.middleware.AuthenticationMiddleware"
-BEARER_MIDDLEWARE = "flex_auth_django.middleware.BearerTokenMiddleware"
+BEARER_MIDDLEWARE = "flex_auth_django.resource.middleware.BearerTokenMiddleware"
 
 
 @pytest.fixture

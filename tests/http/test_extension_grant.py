@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django import tokens
-from flex_auth_django.errors import InvalidRequest
 from flex_auth_django.grants.base import BaseGrant
 from flex_auth_django.models import ApiType, TokenKind
+from flex_auth_django.protocol.errors import InvalidRequest
 from flex_auth_django.settings import DEFAULTS
 
 pytestmark = pytest.mark.django_db

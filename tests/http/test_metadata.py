@@ -48,14 +48,14 @@ def test_without_an_issuer_the_request_origin_is_not_cached_for_other_hosts(clie
 
 
 def test_a_malformed_issuer_is_a_check_error(settings):
-    from flex_auth_django.checks import check_flex_settings
+    from flex_auth_django.checks.settings import check_flex_settings
 
     settings.FLEX_AUTH = {"ISSUER": "auth.example.com"}
     assert [m.id for m in check_flex_settings(None)] == ["flex_auth.E012"]
 
 
 def test_deploy_check_asks_for_an_https_issuer(settings):
-    from flex_auth_django.checks import check_issuer
+    from flex_auth_django.checks.issuer import check_issuer
 
     assert [m.id for m in check_issuer(None)] == ["flex_auth.W011"]
     settings.FLEX_AUTH = {"ISSUER": "http://auth.example.com"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
-from flex_auth_django import errors, openapi
+from flex_auth_django.protocol import errors, openapi
 from flex_auth_django.settings import flex_settings
 
 pytestmark = pytest.mark.django_db

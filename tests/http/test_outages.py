@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from flex_auth_django import passwords as password_grant
+from flex_auth_django.accounts import passwords as password_grant
 from tests.cache_fixtures import closed_port
 from tests.factories import PASSWORD, ApplicationFactory
 

@@ -99,7 +99,7 @@ def test_integration_app_without_secret_is_still_unauthorized_client(token_endpo
 
 def test_unauthorized_client_does_not_check_the_password(token_endpoint, integration_app, user, monkeypatch):
     calls = []
-    monkeypatch.setattr("flex_auth_django.passwords.authenticate", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr("flex_auth_django.accounts.passwords.authenticate", lambda *a, **k: calls.append(1))
     token_endpoint.post(pw(integration_app, user.email, client_secret=integration_app.secret))
     assert calls == []
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from flex_auth_django import client_auth
+from flex_auth_django.protocol import client_auth
 from flex_auth_django.views import MetadataView, TokenView
 from tests.conftest import TOKEN_URL
 

@@ -12,9 +12,9 @@ from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
-from flex_auth_django import applications, sessions, tokens
+from flex_auth_django import applications, tokens
 from flex_auth_django.models import AccessToken, Application, RefreshToken, Session, SignedRevocation
-from flex_auth_django.tokens import standing
+from flex_auth_django.tokens import sessions, standing
 from flex_auth_django.tokens.cleanup import clear_dead_tokens
 from tests.conftest import FORM, REVOKE_URL, exchange
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory

@@ -205,7 +205,7 @@ class TestResourceSide:
         from rest_framework.request import Request
         from rest_framework.test import APIRequestFactory
 
-        from flex_auth_django.authentication import FlexTokenAuthentication
+        from flex_auth_django.resource.authentication import FlexTokenAuthentication
 
         session = login(client_endpoint(client), marketplace_app, user)
         request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {session['access_token']}"))
@@ -474,7 +474,7 @@ class TestKeysParsedOnce:
     def test_a_token_presented_again_is_not_verified_again_but_its_expiry_still_counts(
         self, client, marketplace_app, monkeypatch
     ):
-        from flex_auth_django.tokens import signed
+        from flex_auth_django.tokens.formats import signed
 
         raw = anonymous(client, marketplace_app)
         calls = []
@@ -484,7 +484,7 @@ class TestKeysParsedOnce:
             assert signed.verify(raw) is not None
         assert calls == [raw]
         expiry = header_and_claims(raw)[1]["exp"]
-        with mock.patch("flex_auth_django.tokens.signed.timezone.now") as now_:
+        with mock.patch("flex_auth_django.tokens.formats.signed.timezone.now") as now_:
             now_.return_value = datetime.fromtimestamp(expiry + 1, tz=UTC)
             assert signed.verify(raw) is None
         forged = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")

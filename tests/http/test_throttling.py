@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from flex_auth_django import passwords as password_grant
+from flex_auth_django.accounts import passwords as password_grant
 from flex_auth_django.settings import DEFAULTS
 from flex_auth_django.tokens import digests
 from tests.conftest import INTROSPECT_URL, Endpoint, basic, exchange

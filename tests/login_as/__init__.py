@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flex_auth_django import tokens
-from flex_auth_django.login_as import pkce
+from flex_auth_django.console import pkce
 from tests.factories import ApplicationFactory, UserFactory
 
 MARKETPLACE_URL = "https://market.example.com"

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from flex_auth_django.login_as import intents
+from flex_auth_django.console import intents
 from tests.admin.conftest import grant
 from tests.factories import ApplicationFactory, UserFactory
 from tests.login_as import MARKETPLACE_URL, marketplace
@@ -189,12 +189,12 @@ class TestStart:
 
 class TestCheck:
     def test_quiet_when_the_button_template_is_ours(self):
-        from flex_auth_django.login_as.checks import check_login_as_button
+        from flex_auth_django.checks.console import check_login_as_button
 
         assert check_login_as_button(None) == []
 
     def test_warns_when_django_admin_comes_first(self, settings):
-        from flex_auth_django.login_as.checks import check_login_as_button
+        from flex_auth_django.checks.console import check_login_as_button
 
         apps_list = [a for a in settings.INSTALLED_APPS if a != "flex_auth_django"]
         settings.INSTALLED_APPS = [*apps_list, "flex_auth_django"]  # after django.contrib.admin

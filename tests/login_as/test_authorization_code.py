@@ -125,7 +125,7 @@ class TestInvalidGrant:
 
     def test_the_challenge_itself_as_verifier(self, token_endpoint):
         code = make_code()
-        from flex_auth_django.login_as import pkce
+        from flex_auth_django.console import pkce
 
         invalid_grant(token_endpoint.post(code.token_params(code_verifier=pkce.challenge_of(code.verifier))))
 

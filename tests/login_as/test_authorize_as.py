@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.contrib.auth.models import Permission
 
-from flex_auth_django.login_as import intents, pkce
+from flex_auth_django.console import intents, pkce
 from flex_auth_django.models import AuthorizationCode
 from flex_auth_django.tokens import digests
 from tests.admin.conftest import grant

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flex_auth_django.tokens.signed import DEVELOPMENT_ISSUER
+from flex_auth_django.tokens.formats.signed import DEVELOPMENT_ISSUER
 from tests.serving import ROOT, ExampleSite
 
 pytestmark = [pytest.mark.sdk]

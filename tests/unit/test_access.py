@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from flex_auth_django import access
-from flex_auth_django.errors import InsufficientScope, InvalidToken, MissingToken
-from flex_auth_django.scopes import implied
+from flex_auth_django.protocol.errors import InsufficientScope, InvalidToken, MissingToken
+from flex_auth_django.resource import access
+from flex_auth_django.tokens.scopes import implied
 from tests.factories import AccessTokenFactory
 
 

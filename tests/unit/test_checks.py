@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core import checks
 
-from flex_auth_django.checks import check_flex_settings, check_throttle_cache, check_throttle_settings
+from flex_auth_django.checks.settings import check_flex_settings
+from flex_auth_django.checks.throttling import check_throttle_cache, check_throttle_settings
 
 REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/3"}
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -182,7 +183,7 @@ class TestDotWiring:
     """`manage.py check` catches django-oauth-toolkit settings that would bypass our server or models."""
 
     def test_the_example_wiring_is_clean(self):
-        from flex_auth_django.checks import check_dot_wiring
+        from flex_auth_django.dot.checks import check_dot_wiring
 
         assert check_dot_wiring(None) == []
 
@@ -195,7 +196,7 @@ class TestDotWiring:
         ],
     )
     def test_a_foreign_server_or_validator_is_an_error(self, settings, key, value):
-        from flex_auth_django.checks import check_dot_wiring
+        from flex_auth_django.dot.checks import check_dot_wiring
 
         settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, key: value}
         assert ids(check_dot_wiring(None)) == ["flex_auth.E002"]
@@ -209,7 +210,7 @@ class TestDotWiring:
             call_command("check")
 
     def test_dot_must_come_before_us(self, settings):
-        from flex_auth_django.checks import check_dot_wiring
+        from flex_auth_django.dot.checks import check_dot_wiring
 
         apps = [a for a in settings.INSTALLED_APPS if a != "oauth2_provider"]
         settings.INSTALLED_APPS = [*apps, "oauth2_provider"]
@@ -218,12 +219,12 @@ class TestDotWiring:
 
 class TestAbuseChecks:
     def test_defaults_raise_nothing(self):
-        from flex_auth_django.abuse_checks import check_account_ceiling, check_admin_login_throttled
+        from flex_auth_django.checks.abuse import check_account_ceiling, check_admin_login_throttled
 
         assert check_account_ceiling(None) == [] and check_admin_login_throttled(None) == []
 
     def test_an_account_ceiling_near_the_pair_limit_warns(self, flex):
-        from flex_auth_django.abuse_checks import check_account_ceiling
+        from flex_auth_django.checks.abuse import check_account_ceiling
 
         flex(THROTTLE_USERNAME=(10, 900), THROTTLE_ACCOUNT=(15, 900))
         assert ids(check_account_ceiling(None)) == ["flex_auth.W020"]
@@ -232,7 +233,7 @@ class TestAbuseChecks:
         from django.contrib import admin
         from django.contrib.admin.forms import AdminAuthenticationForm
 
-        from flex_auth_django.abuse_checks import check_admin_login_throttled
+        from flex_auth_django.checks.abuse import check_admin_login_throttled
 
         monkeypatch.setattr(admin.site, "login_form", AdminAuthenticationForm)
         assert ids(check_admin_login_throttled(None)) == ["flex_auth.W021"]

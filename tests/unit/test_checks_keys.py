@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from flex_auth_django.checks_keys import MIN_BITS, check_keys, estimated_bits, weakness
+from flex_auth_django.checks.keys import MIN_BITS, check_keys, estimated_bits, weakness
 
 
 def ids(messages) -> list[str]:

@@ -10,7 +10,7 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views.generic import ClientProtectedResourceView
 from rest_framework.request import Request
 
-from flex_auth_django.server import FlexServer
+from flex_auth_django.dot.server import FlexServer
 from tests.factories import AccessTokenFactory
 
 pytestmark = pytest.mark.django_db

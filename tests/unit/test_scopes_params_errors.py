@@ -6,10 +6,10 @@ import json
 
 import pytest
 from django.test import RequestFactory
-from oauthlib.oauth2 import InvalidRequestError, ServerError
 
-from flex_auth_django import client_auth, errors, scopes
-from flex_auth_django.params import parse_form
+from flex_auth_django.protocol import client_auth, errors
+from flex_auth_django.protocol.form import parse_form
+from flex_auth_django.tokens import scopes
 
 
 @pytest.mark.parametrize("requested", [None, "", "  ", "user", " user ", "user  "])
@@ -64,11 +64,6 @@ def test_too_many_requests_carries_retry_after():
 def test_temporarily_unavailable_is_503_with_retry_after():
     response = errors.TemporarilyUnavailable().to_response()
     assert response.status_code == 503 and int(response["Retry-After"]) > 0
-
-
-def test_oauthlib_errors_are_translated():
-    assert isinstance(errors.from_oauthlib(InvalidRequestError("x")), errors.InvalidRequest)
-    assert errors.from_oauthlib(ServerError()).status_code == 500
 
 
 def test_invalid_grant_status_is_read_at_call_time(settings):

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from flex_auth_django.signing import checks as signing_checks
+from flex_auth_django.checks import signing as signing_checks
 from flex_auth_django.signing.keys import UnusableKey, build, keyring, load_key
 from tests.signing import kid, pem, use_keys
 

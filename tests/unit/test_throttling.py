@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flex_auth_django import throttling
-from flex_auth_django.errors import TemporarilyUnavailable, TooManyRequests
+from flex_auth_django.protocol.errors import TemporarilyUnavailable, TooManyRequests
 from tests.cache_fixtures import EPOCH
 
 WINDOW = 900

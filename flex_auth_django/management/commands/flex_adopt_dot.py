@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
-from oauth2_provider.settings import oauth2_settings
 
-from ...adoption.detect import needs_adoption
-from ...adoption.importer import AdoptionError, adopt
+from ...dot.adoption.detect import needs_adoption
+from ...dot.adoption.importer import AdoptionError, adopt, configured_refresh_lifetime
 
 
 class Command(BaseCommand):
@@ -24,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dot-refresh-token-expire-seconds",
             type=int,
-            default=oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS,
+            default=configured_refresh_lifetime(),
             help="DOT's REFRESH_TOKEN_EXPIRE_SECONDS, if it was set: older refresh tokens are not imported "
             "(default: the OAUTH2_PROVIDER setting, else none)",
         )

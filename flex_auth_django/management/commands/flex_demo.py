@@ -7,7 +7,7 @@ import shlex
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...demo import ensure_demo, ensure_demo_admin
+from ..demo import ensure_demo, ensure_demo_admin
 
 
 class Command(BaseCommand):

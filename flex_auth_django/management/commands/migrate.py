@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from django.core.management.commands.migrate import Command as DjangoMigrate
 
-from ...adoption.detect import MESSAGE, needs_adoption
+from ...dot.adoption.detect import MESSAGE, needs_adoption
 
 
 class Command(DjangoMigrate):
