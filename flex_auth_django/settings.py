@@ -164,7 +164,8 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     "DIGEST_KEYS": (None, Shape("None or a non-empty list of (key id, key) pairs", _optional(_digest_keys))),
     # Random bytes per token and client secret (>= 32, i.e. 256 bits).
     "TOKEN_BYTES": (32, integer(32, check_id="flex_auth.E005")),
-    # The grants the token endpoint serves; each class declares its grant_type names.
+    # The grants served (by the token endpoint, or by an endpoint of their own: auth_with_idp);
+    # each class declares its names.
     "GRANT_CLASSES": (
         [
             "flex_auth_django.grants.client_credentials.ClientCredentialsGrant",
@@ -172,6 +173,8 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
             "flex_auth_django.grants.token_exchange.TokenExchangeGrant",
             "flex_auth_django.grants.refresh_token.RefreshTokenGrant",
             "flex_auth_django.grants.authorization_code.AuthorizationCodeGrant",
+            # POST auth_with_idp (sdk.loginWithIdp), an endpoint of its own.
+            "flex_auth_django.grants.idp_login.IdpLoginGrant",
         ],
         Shape("a non-empty list of grant classes or dotted paths", _grant_classes, "flex_auth.E007"),
     ),
@@ -271,8 +274,6 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
         Shape("None, a dotted path or a callable", _dotted_or_callable, "flex_auth.E131"),
     ),
 }
-
-DEFAULTS: dict[str, Any] = {name: default for name, (default, _) in SETTINGS.items()}
 
 IMPORT_STRINGS = ("GRANT_CLASSES",)
 

@@ -14,9 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import tokens
 from ..models import Application, Session, TokenKind
 from ..protocol.http import client_ip
-from ..tokens import access_model, sessions
+from ..tokens import kinds
 from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action
 from .forms import ConfirmForm
@@ -59,8 +60,8 @@ class SessionKindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        kinds = {spec.kind for spec in access_model.session_kinds()}
-        return [(kind.value, kind.label) for kind in TokenKind if kind in kinds]
+        with_sessions = {spec.kind for spec in kinds.session_kinds()}
+        return [(kind.value, kind.label) for kind in TokenKind if kind in with_sessions]
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset
@@ -203,7 +204,7 @@ class SessionAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     # -- revoking -------------------------------------------------------------------
 
     def _revoke(self, request: HttpRequest, chosen: list[Session]) -> int:
-        count = sessions.revoke_sessions(chosen, ip=client_ip(request))
+        count = tokens.revoke_sessions(chosen, ip=client_ip(request))
         for obj in chosen:
             self.log_change(request, obj, "Revoked the session.")
         return count

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import AccessToken, RefreshToken, Session
-from ..tokens import access_model
+from ..tokens import formats, kinds
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -25,12 +25,10 @@ def with_activity(queryset: QuerySet, now: datetime | None = None) -> QuerySet:
     issued with it (each issue or refresh of a session writes exactly one). Signed tokens
     without a session (anonymous ones) leave no trace to count.
     """
-    from ..tokens.formats import signed
-
     now = now or timezone.now()
     since = now - timedelta(hours=24)
     issued = AccessToken.objects.filter(application=OuterRef("pk"), created__gte=since)
-    signed_kinds = [spec.kind for spec in access_model.KINDS if signed.format_for(spec.kind) == access_model.SIGNED]
+    signed_kinds = [spec.kind for spec in kinds.KINDS if not formats.for_kind(spec.kind).stored]
     with_signed = RefreshToken.objects.filter(application=OuterRef("pk"), created__gte=since, kind__in=signed_kinds)
     live = Session.objects.live(now).filter(application=OuterRef("pk"))
     return queryset.annotate(tokens_24h=_count(issued) + _count(with_signed), live_sessions=_count(live))

@@ -16,10 +16,10 @@ import hashlib
 import hmac
 import logging
 
-from django.conf import settings
 from django.dispatch import receiver
 
 from .. import signals
+from ..crypto.derived_keys import AUDIT, derived_key
 from ..protocol import client_ids
 
 logger = logging.getLogger("flex_auth_django.security")
@@ -45,8 +45,9 @@ def emit(event: str, level: int = logging.INFO, **fields: object) -> None:
 def username_tag(username: str | None) -> str | None:
     if not username:
         return None
-    key = hashlib.sha256(b"flex-auth audit" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, username.strip().lower().encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
+    return hmac.new(
+        derived_key(AUDIT), username.strip().lower().encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()[:12]
 
 
 def _client_id(value: str | None) -> str | None:
@@ -60,11 +61,10 @@ def _client_id(value: str | None) -> str | None:
 def _grant_type(name: str | None) -> str | None:
     """A registered grant type name, or "(other)": client text is never logged as is."""
     from ..grants import get_registry
-    from ..grants.idp_login import IDP_LOGIN
 
     if name is None:
         return None
-    return name if name == IDP_LOGIN or get_registry().get(name) is not None else "(other)"
+    return name if get_registry().get(name) is not None else "(other)"
 
 
 @receiver(signals.token_issued, dispatch_uid="flex_audit_issued")

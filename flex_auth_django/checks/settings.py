@@ -70,7 +70,7 @@ def _lifetime_warnings(flex_settings, malformed: set[str]) -> list[checks.CheckM
 
 
 # What the Sharetribe SDKs send, by grant type name (spec: Grants).
-SDK_GRANT_TYPES = ("client_credentials", "password", "refresh_token", "token_exchange")
+SDK_GRANT_TYPES = ("client_credentials", "password", "refresh_token", "token_exchange", "auth_with_idp")
 
 
 def _compatibility_warnings(flex_settings, malformed: set[str]) -> list[checks.CheckMessage]:
@@ -90,7 +90,7 @@ def _compatibility_warnings(flex_settings, malformed: set[str]) -> list[checks.C
     if "GRANT_CLASSES" in malformed:
         return messages
     try:
-        served = set(get_registry().names())
+        served = set(get_registry().all_names())
     except ImproperlyConfigured as exc:
         return [*messages, checks.Error(f"FLEX_AUTH['GRANT_CLASSES']: {exc}", id="flex_auth.E007")]
     missing = [name for name in SDK_GRANT_TYPES if name not in served]

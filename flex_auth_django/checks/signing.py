@@ -18,9 +18,9 @@ PER_PROCESS_CACHES = ("LocMemCache",)
 
 
 def _signed_kinds() -> list[str]:
-    from ..tokens import access_model
+    from ..tokens import formats, kinds
 
-    return [spec.kind for spec in access_model.KINDS if access_model.configured_format(spec.kind) == "signed"]
+    return [spec.kind for spec in kinds.KINDS if formats.configured_format(spec.kind) == "signed"]
 
 
 @checks.register()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 
 from django.utils.crypto import constant_time_compare
+
+from ..crypto import b64url_encode
 
 METHOD = "S256"
 # base64url without padding of a SHA-256 digest: exactly 43 characters.
@@ -25,8 +26,7 @@ def valid_verifier(value: str | None) -> bool:
 
 
 def challenge_of(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return b64url_encode(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
 def verifies(verifier: str, challenge: str) -> bool:

@@ -8,6 +8,7 @@ from django.core import checks
 from django.db import connections
 from django.utils.module_loading import import_string
 
+from .. import MOVED_MODULES
 from .adoption.detect import MESSAGE, needs_adoption
 
 EXPECTED_MODELS = {
@@ -45,6 +46,15 @@ def check_dot_wiring(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 checks.Error(
                     f"OAUTH2_PROVIDER[{key!r}] must be {base.__module__}.{base.__name__} or a subclass.",
                     id="flex_auth.E002",
+                )
+            )
+        elif isinstance(value, str) and value.rpartition(".")[0] in MOVED_MODULES:
+            new = f"{MOVED_MODULES[value.rpartition('.')[0]]}.{value.rpartition('.')[2]}"
+            errors.append(
+                checks.Warning(
+                    f"OAUTH2_PROVIDER[{key!r}] names {value!r}, an import path that moved and will stop working.",
+                    hint=f"Use {new!r} (CHANGELOG, 'Upgrading').",
+                    id="flex_auth.W012",
                 )
             )
     apps = list(settings.INSTALLED_APPS)

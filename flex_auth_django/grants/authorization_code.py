@@ -52,4 +52,5 @@ class AuthorizationCodeGrant(BaseGrant):
             code_verifier=validated.code_verifier,
             scope=validated.scope,
             ip=request.ip,
+            grant_type=self.grant_type(request),
         )

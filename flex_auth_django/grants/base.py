@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .. import signals
 from ..models import Application
 from ..protocol import client_auth
 from ..protocol.token_request import TokenRequest
-from ..tokens import Issued, access_model, scopes
+from ..tokens import Issued, kinds, scopes
 
 
 class BaseGrant:
@@ -18,11 +17,14 @@ class BaseGrant:
     The registry dispatches a TokenRequest to `handle()`, which authenticates the client
     (client_auth), then calls `validate()` (raises an OAuth error or returns what
     `issue()` needs), then `issue()`, which calls the token service and returns an
-    Issued; the token view renders it. `issues` maps each API type that may use the
-    grant to the kind of token it issues (access_model.KINDS), which gives its default scope.
+    Issued; the token view renders it, and the token service announces it. `issues` maps
+    each API type that may use the grant to the kind of token it issues (kinds.KINDS),
+    which gives its default scope.
     """
 
     grant_types: ClassVar[tuple[str, ...]] = ()
+    # Served by POST token under its grant_type; False for a grant with an endpoint of its own.
+    token_endpoint: ClassVar[bool] = True
     issues: ClassVar[dict[str, str]] = {}
     api_types: ClassVar[frozenset[str]] = frozenset()  # derived from `issues`
 
@@ -42,32 +44,23 @@ class BaseGrant:
 
     def scope_for(self, request: TokenRequest, application: Application) -> str:
         """The requested scope, or the default of the kind this grant issues to `application`."""
-        return scopes.resolve(request.scope, access_model.issued_scope(access_model.kind(self.kind_for(application))))
+        return scopes.resolve(request.scope, kinds.issued_scope(kinds.kind(self.kind_for(application))))
 
     # -- steps ---------------------------------------------------------------------------
     def validate(self, request: TokenRequest, application: Application) -> Any:
         raise NotImplementedError
 
     def issue(self, request: TokenRequest, validated: Any) -> Issued:
+        """Call the token service, which announces what it issued (signals)."""
         raise NotImplementedError
 
-    def announce(self, request: TokenRequest, application: Application, issued: Issued) -> None:
-        """Send the signal for this event (audit logging listens)."""
-        signals.token_issued.send(
-            sender=type(self),
-            application=application,
-            kind=issued.access.kind,
-            user=issued.access.user,
-            grant_type=request.grant_type or self.grant_types[0],
-            family=issued.access.family,
-            ip=request.ip,
-        )
+    def grant_type(self, request: TokenRequest) -> str:
+        """The name this request used (one of `grant_types`), for the token service's signal."""
+        return request.grant_type or self.grant_types[0]
 
     def handle(self, request: TokenRequest) -> Issued:
         application = client_auth.authenticate(
             request.credentials, ip=request.ip, allowed=self.allows, needs_secret=self.needs_secret
         )
         validated = self.validate(request, application)
-        issued = self.issue(request, validated)
-        self.announce(request, application, issued)
-        return issued
+        return self.issue(request, validated)

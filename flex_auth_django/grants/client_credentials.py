@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .. import tokens
 from ..models import ApiType, Application, TokenKind
 from ..protocol.token_request import TokenRequest
-from ..tokens import access_model
+from ..tokens import kinds
 from .base import BaseGrant
 
 
@@ -32,7 +32,12 @@ class ClientCredentialsGrant(BaseGrant):
 
     def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
         # Tokens with a session get a refresh token (Integration); anonymous ones do not (spec).
-        with_refresh = access_model.kind(validated.kind).has_sessions
+        with_refresh = kinds.kind(validated.kind).has_sessions
         return tokens.issue(
-            validated.application, kind=validated.kind, scope=validated.scope, with_refresh=with_refresh
+            validated.application,
+            kind=validated.kind,
+            scope=validated.scope,
+            with_refresh=with_refresh,
+            grant_type=self.grant_type(request),
+            ip=request.ip,
         )

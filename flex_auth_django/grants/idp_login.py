@@ -1,7 +1,8 @@
 """auth_with_idp: a marketplace user signs in with an identity provider's token (Marketplace apps only).
 
 Not a `grant_type` of POST token (the SDK's `loginWithIdp()` posts to its own endpoint,
-views/auth_with_idp.py, without one), but the same pipeline as the password grant:
+views/auth_with_idp.py, without one), but registered like every grant and the same
+pipeline as the password grant:
 client authentication with the secret required, throttling before verification, user
 tokens with a refresh token from the token service, and the same signals.
 """
@@ -36,6 +37,7 @@ class _Validated:
 
 class IdpLoginGrant(BaseGrant):
     grant_types = (IDP_LOGIN,)
+    token_endpoint = False  # POST auth_with_idp
     issues = {ApiType.MARKETPLACE: TokenKind.USER}
 
     def needs_secret(self, application: Application) -> bool:
@@ -65,5 +67,11 @@ class IdpLoginGrant(BaseGrant):
 
     def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
         return tokens.issue(
-            validated.application, kind=TokenKind.USER, scope=validated.scope, user=validated.user, with_refresh=True
+            validated.application,
+            kind=TokenKind.USER,
+            scope=validated.scope,
+            user=validated.user,
+            with_refresh=True,
+            grant_type=self.grant_type(request),
+            ip=request.ip,
         )

@@ -41,5 +41,11 @@ class PasswordGrant(BaseGrant):
 
     def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
         return tokens.issue(
-            validated.application, kind=TokenKind.USER, scope=validated.scope, user=validated.user, with_refresh=True
+            validated.application,
+            kind=TokenKind.USER,
+            scope=validated.scope,
+            user=validated.user,
+            with_refresh=True,
+            grant_type=self.grant_type(request),
+            ip=request.ip,
         )

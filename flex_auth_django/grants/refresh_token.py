@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import signals, tokens
+from .. import tokens
 from ..models import ApiType, Application, TokenKind
 from ..protocol.errors import InvalidRequest
 from ..protocol.token_request import TokenRequest
@@ -31,14 +31,3 @@ class RefreshTokenGrant(BaseGrant):
 
     def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
         return tokens.redeem_refresh(validated.refresh_token, validated.application, ip=request.ip)
-
-    def announce(self, request: TokenRequest, application: Application, issued: tokens.Issued) -> None:
-        signals.token_refreshed.send(
-            sender=type(self),
-            application=application,
-            kind=issued.refresh.kind,
-            user=issued.refresh.user,
-            family=issued.refresh.family,
-            replayed=issued.replayed,
-            ip=request.ip,
-        )

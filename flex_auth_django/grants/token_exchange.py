@@ -51,7 +51,13 @@ class TokenExchangeGrant(BaseGrant):
 
     def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
         # Only a live user token of this very application: not anonymous, not already trusted.
-        issued = tokens.exchange(validated.subject_token, validated.application, scope=validated.scope)
+        issued = tokens.exchange(
+            validated.subject_token,
+            validated.application,
+            scope=validated.scope,
+            grant_type=self.grant_type(request),
+            ip=request.ip,
+        )
         if issued is None:
             raise InvalidGrant("subject_token is not a live user access token of this application.")
         if request.grant_type == URN:  # RFC 8693 section 2.2.1

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..grants import get_registry
 from ..settings import flex_settings
-from ..tokens import access_model
+from ..tokens import scopes
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -119,9 +119,7 @@ def _client_properties() -> dict[str, Any]:
 
 def _grant_schemas(names: list[str]) -> dict[str, dict[str, Any]]:
     """One request schema per grant shape, each with its grant_type names."""
-    common = _client_properties() | {
-        "scope": _string("One scope; each grant has a default.", enum=access_model.scope_names())
-    }
+    common = _client_properties() | {"scope": _string("One scope; each grant has a default.", enum=scopes.names())}
     extra = {
         "PasswordRequest": {
             "username": _string("The user's email address."),
@@ -181,7 +179,7 @@ def document(server_url: str = "/") -> dict[str, Any]:
                 "access_token": {"type": "string"},
                 "token_type": {"type": "string", "enum": ["bearer"]},
                 "expires_in": {"type": "integer", "minimum": 0},
-                "scope": {"type": "string", "enum": access_model.scope_names()},
+                "scope": {"type": "string", "enum": scopes.names()},
                 "refresh_token": {"type": "string", "description": "Absent for anonymous and trusted tokens."},
                 "issued_token_type": {"type": "string", "enum": [ACCESS_TOKEN_TYPE]},
             },

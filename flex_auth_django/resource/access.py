@@ -16,10 +16,10 @@ from django.http import HttpRequest
 
 from .. import tokens
 from ..db.outages import DATABASE_OUTAGES
-from ..models import AccessToken
+from ..models import AccessToken, ApiType
 from ..protocol import headers
 from ..protocol.errors import InsufficientScope, InvalidToken, MissingToken, OAuthError, TemporarilyUnavailable
-from ..tokens import access_model
+from ..tokens import kinds, scopes
 from ..tokens.formats.signed import SignedAccessToken
 
 Token = AccessToken | SignedAccessToken
@@ -71,9 +71,9 @@ def user_of(token: Token | None):
 
 def granted(token: Token) -> frozenset[str]:
     """The scopes a live token may use: its scope and what that implies, limited to what its kind
-    may ever use on its application's API (access_model.usable)."""
-    ceiling = access_model.usable(token.kind, token.application.api_type, with_user=token.user_id is not None)
-    return access_model.implied(token.scope) & ceiling
+    may ever use on its application's API (kinds.usable)."""
+    ceiling = kinds.usable(token.kind, token.application.api_type, with_user=token.user_id is not None)
+    return scopes.implied(token.scope) & ceiling
 
 
 def requirement(required: Iterable[str]) -> frozenset[str]:
@@ -81,11 +81,11 @@ def requirement(required: Iterable[str]) -> frozenset[str]:
     names = frozenset(required)
     if not names:
         raise ImproperlyConfigured("Name at least one scope a protected view requires.")
-    known = access_model.scope_names()
+    known = scopes.names()
     unknown = sorted(names - set(known))
     if unknown:
         raise ImproperlyConfigured(f"Unknown scopes {unknown}; use {sorted(known)}.")
-    if len({access_model.scope(name).api_type for name in names}) > 1:
+    if len({scopes.scope(name).api_type for name in names}) > 1:
         raise ImproperlyConfigured("One view cannot require scopes of both the Marketplace and the Integration API.")
     return names
 
@@ -97,7 +97,7 @@ def denial(token: Token | None, required: frozenset[str], refused: frozenset[str
         return MissingToken()
     have = granted(token)
     # Refused scopes count as the token states them, even beyond what its kind could use.
-    limits = refused & (have | access_model.implied(token.scope))
+    limits = refused & (have | scopes.implied(token.scope))
     if limits:
         names = " ".join(sorted(limits))
         return InsufficientScope(
@@ -106,7 +106,7 @@ def denial(token: Token | None, required: frozenset[str], refused: frozenset[str
         )
     if required <= have:
         return None
-    api = access_model.API_LABELS[access_model.scope(next(iter(required))).api_type]
+    api = ApiType(scopes.scope(next(iter(required))).api_type).label
     names = " ".join(sorted(required))
     return InsufficientScope(
         f"This request needs an access token of the {api} with scope '{names}'.", required=sorted(required)

@@ -16,7 +16,6 @@ default), RSA keys (>= 2048 bits) RS256.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -27,6 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from ..crypto import b64url_encode
 from ..settings import flex_settings, on_reload
 
 ACTIVE, NEXT, RETIRED = "active", "next", "retired"
@@ -41,12 +41,11 @@ class UnusableKey(ValueError):
 
 
 def _b64(number: int) -> str:
-    raw = number.to_bytes((number.bit_length() + 7) // 8 or 1, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return b64url_encode(number.to_bytes((number.bit_length() + 7) // 8 or 1, "big"))
 
 
 def _b64_fixed(number: int, size: int) -> str:
-    return base64.urlsafe_b64encode(number.to_bytes(size, "big")).rstrip(b"=").decode()
+    return b64url_encode(number.to_bytes(size, "big"))
 
 
 def public_jwk(public_key: Any) -> dict[str, str]:
@@ -62,7 +61,7 @@ def thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638: SHA-256 of the required members, lexicographically ordered, no whitespace."""
     required = ("crv", "kty", "x", "y") if jwk["kty"] == "EC" else ("e", "kty", "n")
     canonical = json.dumps({name: jwk[name] for name in required}, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    return b64url_encode(hashlib.sha256(canonical.encode()).digest())
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..crypto.derived_keys import THROTTLE, derived_key
 from ..settings import flex_settings
 
 # Injectable clock (seconds since the epoch), so tests can move time without sleeping.
@@ -69,17 +70,10 @@ class Counter:
         return 2 * self.window + 60
 
 
-def _digest_key() -> bytes:
-    """A key only this site knows, derived from SECRET_KEY (as the audit log's username tags are)."""
-    from django.conf import settings
-
-    return hashlib.sha256(b"flex-auth throttle" + settings.SECRET_KEY.encode()).digest()
-
-
 def digest(scope: str, value: str) -> str:
     """A keyed digest of a normalised identity: without SECRET_KEY no dictionary of emails or addresses reverses it."""
     message = f"{scope}\x00{value}".encode("utf-8", "surrogatepass")
-    return hmac.new(_digest_key(), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(derived_key(THROTTLE), message, hashlib.sha256).hexdigest()[:32]
 
 
 def normalise_ip(value: str) -> str:

@@ -1,11 +1,13 @@
 """The token service: the one place tokens are issued, looked up, rotated and revoked.
 
-Grants, views and the DRF classes call these functions and never touch the token
-tables themselves, so the transactional rules live here only: issuing.py mints,
-rotation.py rotates refresh tokens, revocation.py revokes (and announces it),
-lookup.py finds a presented token by its digest (or verifies a signed one); signed.py
-mints and verifies signed (RFC 9068) access tokens, which have no rows; standing.py
-keeps their revocations in the shared cache, with the database as the record of truth.
+Grants, views and the DRF classes call these functions and never touch the token tables
+themselves, so the transactional rules live here only: issuing.py mints (and announces),
+rotation.py rotates refresh tokens, revocation.py revokes (and announces), presented.py
+finds the live token behind a presented string, lookup.py finds stored rows by digest,
+codes.py mints and redeems Login-as codes. formats/ holds the two access-token formats
+(opaque rows, signed RFC 9068 JWTs) behind one interface; standing.py keeps the
+revocations of signed tokens in the shared cache, with the database as the record of truth.
+scopes.py and kinds.py are the access model: which scopes and token kinds exist.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 from .codes import issue_code, login_as_scope, redeem_code
 from .formats.signed import SignedAccessToken
 from .issuing import Issued, access_lifetime, exchange, issue
-from .lookup import find_access, find_refresh, introspect, live_access
-from .revocation import ANY_USER, revoke_family, revoke_for, revoke_session, revoke_token
+from .lookup import find_access, find_refresh
+from .presented import introspect, live_access
+from .revocation import ANY_USER, revoke_family, revoke_for, revoke_session, revoke_sessions, revoke_token
 from .rotation import redeem_refresh
 from .standing import publish as application_changed
 
@@ -37,5 +40,6 @@ __all__ = [
     "revoke_family",
     "revoke_for",
     "revoke_session",
+    "revoke_sessions",
     "revoke_token",
 ]

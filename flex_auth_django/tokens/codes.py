@@ -21,8 +21,8 @@ from ..db import statements
 from ..models import Application, AuthorizationCode, TokenKind
 from ..protocol.errors import InvalidGrant
 from ..settings import flex_settings
-from . import access_model, digests, generate
-from .issuing import Issued, issue_without_refresh
+from . import digests, generate, kinds
+from .issuing import Issued, announce_issued, issue_session_without_refresh
 from .lookup import by_digest
 from .revocation import revoke_family
 
@@ -50,12 +50,20 @@ def issue_code(application: Application, *, user, staff, redirect_uri: str, code
 
 
 def redeem_code(
-    raw: str | None, application: Application, *, redirect_uri: str, code_verifier: str, scope: str, ip: str | None
+    raw: str | None,
+    application: Application,
+    *,
+    redirect_uri: str,
+    code_verifier: str,
+    scope: str,
+    ip: str | None,
+    grant_type: str | None = "authorization_code",
 ) -> Issued:
     """The Login-as token for a live code of `application`, exactly once; InvalidGrant otherwise.
 
-    Announces login_as_started: `ip` is the staff member's address at authorize-as (kept on
-    the code), `client_ip` the caller's here (the marketplace's server)."""
+    Announces login_as_started (`ip` there is the staff member's address at authorize-as,
+    kept on the code; `client_ip` the caller's here, the marketplace's server), then
+    token_issued."""
     if not generate.looks_like(raw, generate.CODE_PREFIX):
         raise InvalidGrant(_INVALID, reason="authorization_code")
     code = by_digest(AuthorizationCode, raw, ("user", "staff"))
@@ -80,7 +88,7 @@ def redeem_code(
             AuthorizationCode, code.pk, {"redeemed": now, "family": family}, unset=("redeemed",)
         )
         if won:
-            issued = issue_without_refresh(
+            issued = issue_session_without_refresh(
                 application,
                 kind=TokenKind.LOGIN_AS,
                 scope=scope,
@@ -91,6 +99,7 @@ def redeem_code(
             )
     if issued is not None:
         _started(code, application, issued, ip)
+        announce_issued(issued, application, grant_type=grant_type, ip=ip)
         return issued
     # A concurrent redemption won: it committed its token with the claim, so it can be revoked.
     code.refresh_from_db(fields=["redeemed", "family"])
@@ -119,4 +128,4 @@ def _replayed(code: AuthorizationCode, application: Application, ip: str | None)
 
 
 def login_as_scope() -> str:
-    return access_model.issued_scope(access_model.kind(TokenKind.LOGIN_AS))
+    return kinds.issued_scope(kinds.kind(TokenKind.LOGIN_AS))

@@ -8,7 +8,6 @@ so keys can rotate while retired keys (listed after the current one) still verif
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from functools import lru_cache
@@ -17,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import constant_time_compare
 
+from ..crypto import b64url_encode
+from ..crypto.derived_keys import DIGESTS, derived_key
 from ..settings import flex_settings, on_reload
 
 ALGORITHM = "hmac-sha256"
@@ -24,12 +25,8 @@ _DOMAIN_DIGEST = b"flex-auth/digest\x00"
 _DOMAIN_DERIVE = b"flex-auth/derive\x00"
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
 def _derived_key(secret: str) -> tuple[str, bytes]:
-    key = hmac.new(secret.encode(), b"flex_auth_django digest key", hashlib.sha256).digest()
+    key = derived_key(DIGESTS, secret)
     key_id = "s" + hmac.new(key, b"key id", hashlib.sha256).hexdigest()[:8]
     return key_id, key
 
@@ -55,7 +52,9 @@ on_reload(keyring.cache_clear)
 
 
 def _mac(key: bytes, value: str) -> str:
-    return _b64(hmac.new(key, _DOMAIN_DIGEST + value.encode("utf-8", "surrogatepass"), hashlib.sha256).digest())
+    return b64url_encode(
+        hmac.new(key, _DOMAIN_DIGEST + value.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+    )
 
 
 def make(value: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 
+from ..crypto import b64url_encode
 from ..settings import flex_settings
-from .digests import _b64, derive
+from .digests import derive
 
 # Every string we generate starts "flx"; a type letter and "_" follow.
 PREFIX = "flx"
@@ -21,7 +22,7 @@ _SHAPE = re.compile(r"^flx[arsc]_[A-Za-z0-9_-]{43,172}$")
 
 
 def _random(prefix: str) -> str:
-    return prefix + _b64(secrets.token_bytes(flex_settings.TOKEN_BYTES))
+    return prefix + b64url_encode(secrets.token_bytes(flex_settings.TOKEN_BYTES))
 
 
 def access_token() -> str:
@@ -42,7 +43,7 @@ def authorization_code() -> str:
 
 def derived(prefix: str, source: str, label: str, key_index: int = 0) -> str:
     """A token string derived from `source` (see digests.derive)."""
-    return prefix + _b64(derive(source, label, key_index))
+    return prefix + b64url_encode(derive(source, label, key_index))
 
 
 def looks_like(value: str | None, prefix: str) -> bool:

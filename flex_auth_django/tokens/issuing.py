@@ -1,23 +1,27 @@
 """Minting tokens: a new session's first pair, a token without a session, a trusted-user exchange,
-a Login-as session (one access token, no refresh token)."""
+a Login-as session (one access token, no refresh token); and the one place an Issued is built.
+
+The format of every access token comes from formats.for_kind(); the service announces what
+it issued (token_issued), so every caller, a grant or a site's own code, is heard alike.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from .. import signals
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken, TokenKind
 from ..settings import flex_settings
-from . import access_model, digests, generate
-from .formats import signed
+from . import digests, formats, generate, kinds, scopes
 from .formats.signed import SignedAccessToken
-from .lookup import by_digest
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,28 @@ class Issued:
     access_token: str
     expires_in: int
     scope: str
-    access: AccessToken | SignedAccessToken
+    access: AccessToken | SignedAccessToken | None
     refresh_token: str | None = None
     refresh: RefreshToken | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
     replayed: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        access_raw: str,
+        access: AccessToken | SignedAccessToken | None,
+        *,
+        now: datetime,
+        scope: str,
+        refresh_raw: str | None = None,
+        refresh: RefreshToken | None = None,
+        replayed: bool = False,
+    ) -> Issued:
+        """The one constructor: `expires_in` is what is left of the access token at `now`
+        (0 for a replayed token whose row is gone)."""
+        expires = access.expires if access is not None else now
+        return cls(access_raw, whole_seconds(expires - now), scope, access, refresh_raw, refresh, replayed=replayed)
 
     def as_response(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -51,7 +72,7 @@ class Issued:
 
 
 def access_lifetime(kind: str) -> timedelta:
-    return timedelta(seconds=getattr(flex_settings, access_model.kind(kind).lifetime_setting))
+    return timedelta(seconds=kinds.lifetime(kinds.kind(kind)))
 
 
 def refresh_expiry(now: datetime, family_started: datetime) -> datetime:
@@ -72,81 +93,67 @@ def issue(
     scope: str,
     user=None,
     with_refresh: bool = False,
-    subject: AccessToken | None = None,
+    grant_type: str | None = None,
+    ip: str | None = None,
 ) -> Issued:
-    """Mint an access token (and, for a new session, its first refresh token).
+    """Mint an access token (and, for a new session, its first refresh token); announced as token_issued.
 
-    A signed access token (signed.format_for) is written nowhere: an anonymous one costs
-    no query at all, a token of a new session only its refresh token's INSERT. A token
-    exchanged from a signed subject is signed too, so revoking the subject reaches it.
+    A signed access token is written nowhere: an anonymous one costs no query at all, a
+    token of a new session only its refresh token's INSERT.
     """
+    issued = _mint(application, kind=kind, scope=scope, user=user, with_refresh=with_refresh)
+    announce_issued(issued, application, grant_type=grant_type, ip=ip)
+    return issued
+
+
+def _mint(application, *, kind, scope, user=None, with_refresh=False, subject=None) -> Issued:
     now = timezone.now()
     family = subject.family if subject is not None else (uuid.uuid4() if with_refresh else None)
-    subject_signed = getattr(subject, "format", None) == access_model.SIGNED
-    signs = subject_signed or signed.format_for(kind) == access_model.SIGNED
-    if signs:
-        access_raw, access = signed.mint(
-            application,
-            kind=kind,
-            scope=scope,
-            user=user,
-            family=family,
-            now=now,
-            expires=subject.expires if subject is not None else None,
-            subject=subject,
-        )
-    else:
-        access_raw = generate.access_token()
-        access = new_access(access_raw, application, kind, scope, user, family, now, subject=subject)
+    fmt = formats.for_kind(kind, subject=subject)
+    not_after = subject.expires if subject is not None else None  # never outlives its subject (spec: Lifetimes)
+    access_raw, access = fmt.issue(
+        application, kind=kind, scope=scope, user=user, family=family, now=now, not_after=not_after, subject=subject
+    )
     if not with_refresh:
-        if not signs:  # one INSERT: atomic on its own, no transaction (or savepoint) around it
+        if fmt.stored:  # one INSERT: atomic on its own, no transaction (or savepoint) around it
             access = statements.insert(access)
-        return Issued(access_raw, whole_seconds(access.expires - now), scope, access)
+        return Issued.of(access_raw, access, now=now, scope=scope)
     refresh_raw = generate.refresh_token()
     refresh = new_refresh(refresh_raw, application, kind, scope, user, family, now, refresh_expiry(now, now))
-    if signs:
-        statements.insert(refresh)
-    else:
+    if fmt.stored:
         statements.insert_all(refresh, access)  # both rows or neither
-    return Issued(access_raw, whole_seconds(access.expires - now), scope, access, refresh_raw, refresh)
+    else:
+        statements.insert(refresh)
+    return Issued.of(access_raw, access, now=now, scope=scope, refresh_raw=refresh_raw, refresh=refresh)
 
 
-def _row_fields(raw, application, kind, scope, user, family, now, acted_by=None) -> dict[str, object]:
-    """What access and refresh token rows both record."""
-    return {
-        "digest": digests.make(raw),
-        "application": application,
-        "user": user,
-        "acted_by": acted_by,
-        "kind": kind,
-        "scope": scope,
-        "family": family,
-        "created": now,
-    }
-
-
-def new_refresh(raw, application, kind, scope, user, family, now, expires, *, family_started=None, parent=None):
-    """A refresh token row of session `family` (a new session starts now), not yet saved."""
-    return RefreshToken(
-        **_row_fields(raw, application, kind, scope, user, family, now),
-        family_started=family_started or now,
-        parent=parent,
-        expires=expires,
+def announce_issued(issued: Issued, application: Application, *, grant_type: str | None, ip: str | None) -> None:
+    signals.token_issued.send(
+        sender=Issued,
+        application=application,
+        kind=issued.access.kind,
+        user=issued.access.user,
+        grant_type=grant_type,
+        family=issued.access.family,
+        ip=ip,
     )
 
 
-def new_access(raw, application, kind, scope, user, family, now, subject=None, acted_by=None) -> AccessToken:
-    """An access token row, not yet saved.
-
-    A token exchanged for a subject token never outlives it (spec: Lifetimes): otherwise
-    a subject about to expire could be swapped for a fresh five minutes, again and again.
-    """
-    expires = now + access_lifetime(kind)
-    if subject is not None:
-        expires = min(expires, subject.expires)
-    return AccessToken(
-        **_row_fields(raw, application, kind, scope, user, family, now, acted_by),
-        subject=subject,
+def new_refresh(
+    raw, application, kind, scope, user, family, now, expires, *, family_started=None, parent=None, acted_by=None
+) -> RefreshToken:
+    """A refresh token row of session `family` (a new session starts now), not yet saved."""
+    return RefreshToken(
+        digest=digests.make(raw) if raw else "",
+        application=application,
+        user=user,
+        acted_by=acted_by,
+        kind=kind,
+        scope=scope,
+        family=family,
+        created=now,
+        family_started=family_started or now,
+        parent=parent,
         expires=expires,
     )
 
@@ -156,52 +163,53 @@ def new_access(raw, application, kind, scope, user, family, now, subject=None, a
 UNISSUED = "unissued"
 
 
-def issue_without_refresh(
+def issue_session_without_refresh(
     application: Application, *, kind: str, scope: str, user, acted_by, family: uuid.UUID, now: datetime
 ) -> Issued:
     """A session of one access token and no refresh token (Login as user), listed and revocable in the admin.
 
     The session is a refresh-table row whose token was never generated (digest UNISSUED$family),
     expiring with the access token: the admin's sessions view, its counts and revocation by
-    family then work for it as for any session, and the client gets no refresh token.
+    family then work for it as for any session, and the client gets no refresh token. The
+    access token takes the kind's format like any other (a signed one names the staff member
+    in `act`). Not announced here: the caller (the code redemption) announces it.
     """
-    access_raw = generate.access_token()
-    access = new_access(access_raw, application, kind, scope, user, family, now, acted_by=acted_by)
-    anchor = RefreshToken(
-        **_row_fields("", application, kind, scope, user, family, now, acted_by),
-        family_started=now,
-        expires=access.expires,
+    fmt = formats.for_kind(kind)
+    access_raw, access = fmt.issue(
+        application, kind=kind, scope=scope, user=user, family=family, now=now, acted_by=acted_by
     )
+    anchor = new_refresh("", application, kind, scope, user, family, now, access.expires, acted_by=acted_by)
     anchor.digest = f"{UNISSUED}${family.hex}"
-    statements.insert_all(anchor, access)
-    return Issued(access_raw, whole_seconds(access.expires - now), scope, access)
+    if fmt.stored:
+        statements.insert_all(anchor, access)
+    else:
+        statements.insert(anchor)
+    return Issued.of(access_raw, access, now=now, scope=scope)
 
 
-def exchange(raw_subject: str | None, application: Application, *, scope: str) -> Issued | None:
-    """A trusted-user token for a live user token of `application`, or None.
+def exchange(
+    raw_subject: str | None, application: Application, *, scope: str, grant_type: str | None, ip: str | None
+) -> Issued | None:
+    """A trusted-user token for a live user token of `application`, or None; announced as token_issued.
 
-    The subject row is locked while the trusted token is inserted, so a concurrent
-    revocation of the subject or its session either waits for this insert (and then
-    revokes it too) or wins first (and this answers None).
+    A stored subject's row is locked while the trusted token is inserted, so a concurrent
+    revocation of the subject or its session either waits for this insert (and then revokes
+    it too) or wins first (and this answers None). A signed subject has no row: a revocation
+    landing after this reaches the exchanged token through its jti and sid.
     """
-    if signed.looks_signed(raw_subject):
-        # No row to lock: a revocation of the subject or its session that lands after this
-        # reaches the exchanged token through its jti and sid.
-        subject = signed.live(raw_subject)
-        if subject is None or subject.application_id != application.pk or subject.kind != TokenKind.USER:
-            return None
-        return issue(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)
-    if not generate.looks_like(raw_subject, generate.ACCESS_PREFIX):
+    fmt = formats.for_token(raw_subject)
+    if fmt is None:
         return None
-    with transaction.atomic():
-        subject = by_digest(AccessToken, raw_subject, ("application", "user"), for_update=True)
+    with transaction.atomic() if fmt.stored else nullcontext():
+        subject = fmt.live(raw_subject, lock=True)
         if (
             subject is None
-            or not subject.is_live()
             or subject.application_id != application.pk
             or subject.kind != TokenKind.USER
             # A limited (Login-as) right never becomes a trusted one (spec: Login as user).
-            or access_model.USER_LIMITED in access_model.implied(subject.scope)
+            or scopes.USER_LIMITED in scopes.implied(subject.scope)
         ):
             return None
-        return issue(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)
+        issued = _mint(application, kind=TokenKind.TRUSTED_USER, scope=scope, user=subject.user, subject=subject)
+    announce_issued(issued, application, grant_type=grant_type, ip=ip)
+    return issued

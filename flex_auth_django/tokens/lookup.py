@@ -1,14 +1,12 @@
-"""Finding stored tokens by the string a client presents: one indexed query, whatever the keys."""
+"""Finding stored token rows by the string a client presents: one indexed query, whatever the digest keys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..db import statements
-from ..models import AccessToken, Application, RefreshToken
+from ..models import AccessToken, RefreshToken
 from . import digests, generate
-from .formats import signed
-from .formats.signed import SignedAccessToken
 
 
 def by_digest(model, raw: str, related: tuple[str, ...] = (), *, for_update: bool = False):
@@ -24,17 +22,6 @@ def find_access(raw: str | None) -> AccessToken | None:
     if not generate.looks_like(raw, generate.ACCESS_PREFIX):
         return None
     return by_digest(AccessToken, raw, ("application", "user"))
-
-
-def live_access(raw: str | None) -> AccessToken | SignedAccessToken | None:
-    """The access token for `raw` if it may be used right now, else None.
-
-    Opaque: one indexed query. Signed: verified here, then one cache round trip (signed.live).
-    """
-    if signed.looks_signed(raw):
-        return signed.live(raw)
-    token = find_access(raw)
-    return token if token is not None and token.is_live() else None
 
 
 # Refresh tokens that are not ours but name stored rows (imported ones: django-oauth-toolkit's
@@ -72,24 +59,3 @@ def find_refresh(raw: str | None) -> RefreshToken | None:
     if imported is None:
         return None
     return by_digest(RefreshToken, imported, ("user",))
-
-
-def introspect(raw: str | None, application: Application, *, any_application: bool = False) -> dict[str, object]:
-    """RFC 7662 section 2.2: details of a live access token, else only {"active": false}."""
-    access = live_access(raw)
-    if access is None or not (any_application or access.application_id == application.pk):
-        return {"active": False}
-    info: dict[str, object] = {
-        "active": True,
-        "scope": access.scope,
-        "client_id": access.application.public_client_id,
-        "token_type": "access_token",
-        "exp": int(access.expires.timestamp()),
-        "iat": int(access.created.timestamp()),
-    }
-    if access.user_id is not None:
-        info["sub"] = str(access.user_id)
-    acted_by_id = getattr(access, "acted_by_id", None)  # signed tokens have no row (never Login-as ones)
-    if acted_by_id is not None:  # Login as user: the staff member acting (RFC 8693 section 4.1)
-        info["act"] = {"sub": str(acted_by_id)}
-    return info

@@ -2,11 +2,15 @@
 
 Every revocation an operator, a user or a kill switch asks for goes through a function
 here that revokes and then announces what it ended; callers never send the signal.
+Rows are marked revoked; signed tokens, which have no rows, are revoked by record
+(standing.py): their session (`sid:<family>`), their jti, or their application's
+"not before" moment.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -14,48 +18,28 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import signals
-from ..models import AccessToken, Application, RefreshToken
-from ..settings import flex_settings
-from ..signing.keys import keyring
-from . import access_model, generate, standing
+from ..models import AccessToken, Application, RefreshToken, Session
+from . import formats, kinds, standing
 from .formats import signed
-from .lookup import find_access, find_refresh, is_refresh_token
-
-
-def _signed_tokens_possible() -> bool:
-    """Whether any signed token could verify here: with no key published, none can."""
-    return bool(keyring().keys)
+from .lookup import find_refresh, is_refresh_token
+from .revoked_rows import revoke_all
 
 
 def _session_horizon(now: datetime) -> datetime:
     """When the last signed token issued before `now` expires, whatever its kind."""
-    longest = max(getattr(flex_settings, spec.lifetime_setting) for spec in access_model.KINDS)
+    longest = max(kinds.lifetime(spec) for spec in kinds.KINDS)
     return now + timedelta(seconds=longest + signed.CLOCK_SKEW)
 
 
 def _record_sessions(pairs, now: datetime) -> None:
     """Mark sessions (application id, family) revoked for their signed tokens."""
-    if not _signed_tokens_possible():
+    if not signed.verifiable():
         return
     by_application: dict[int, dict[str, datetime]] = {}
     for application_id, family in pairs:
         by_application.setdefault(application_id, {})[f"sid:{family}"] = _session_horizon(now)
     for application_id, refs in by_application.items():
         standing.record(application_id, refs)
-
-
-def _revoke_all(queryset, now: datetime) -> int:
-    """UPDATE ... SET revoked until nothing is left to revoke.
-
-    Under READ COMMITTED one UPDATE does not see rows that a concurrent rotation or
-    token exchange inserts while it waits for their row locks; those transactions
-    commit before the next statement starts, so repeating until zero rows change
-    leaves no live member behind (tested on PostgreSQL in tests/postgres/).
-    """
-    total = 0
-    while changed := queryset.filter(revoked__isnull=True).update(revoked=now):
-        total += changed
-    return total
 
 
 def revoke_family(family: uuid.UUID | None, now: datetime | None = None) -> int:
@@ -69,9 +53,9 @@ def revoke_family(family: uuid.UUID | None, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         # Refresh tokens first: once they are revoked no rotation can add access tokens.
-        count = _revoke_all(RefreshToken.objects.filter(family=family), now)
-        count += _revoke_all(AccessToken.objects.filter(family=family), now)
-        if count and _signed_tokens_possible():
+        count = revoke_all(RefreshToken.objects.filter(family=family), now)
+        count += revoke_all(AccessToken.objects.filter(family=family), now)
+        if count and signed.verifiable():
             owner = RefreshToken.objects.filter(family=family).values_list("application_id", flat=True).first()
             if owner is not None:
                 _record_sessions([(owner, family)], now)
@@ -86,23 +70,10 @@ def revoke_session(session: RefreshToken, *, ip: str | None = None) -> int:
     return count
 
 
-def _revoke_access(token: AccessToken, now: datetime | None = None) -> int:
-    """Revoke one access token and any trusted token exchanged from it."""
-    now = now or timezone.now()
+def revoke_sessions(sessions: Iterable[Session], *, ip: str | None = None) -> int:
+    """End each session (every token of its family), as the admin's sessions view does; how many were live."""
     with transaction.atomic():
-        count = _revoke_all(AccessToken.objects.filter(Q(pk=token.pk) | Q(subject_id=token.pk)), now)
-        if count and _signed_tokens_possible():
-            # Signed tokens exchanged from it name it in their jti (signed.subject_ref).
-            standing.record(token.application_id, {signed.subject_ref(token): token.expires})
-    return count
-
-
-def _revoke_signed(token: signed.SignedAccessToken) -> int:
-    """Revoke a signed access token (and what was exchanged from it): its jti until it expires."""
-    if token.expires <= timezone.now():
-        return 0
-    standing.record(token.application_id, {token.jti.split(".")[0]: token.expires})
-    return 1
+        return sum(1 for session in sessions if revoke_session(session, ip=ip))
 
 
 def revoke_for(*, application: Application | None = None, user=None, ip: str | None = None) -> int:
@@ -117,8 +88,8 @@ def revoke_for(*, application: Application | None = None, user=None, ip: str | N
         flt &= Q(user=user)
     with transaction.atomic():
         sessions = set(RefreshToken.objects.filter(flt, revoked__isnull=True).values_list("application_id", "family"))
-        count = _revoke_all(RefreshToken.objects.filter(flt), now)
-        count += _revoke_all(AccessToken.objects.filter(flt), now)
+        count = revoke_all(RefreshToken.objects.filter(flt), now)
+        count += revoke_all(AccessToken.objects.filter(flt), now)
         if application is not None and user is None:
             # Signed tokens have no rows: every one issued until now stops working.
             Application.objects.filter(pk=application.pk).update(tokens_not_before=now)
@@ -147,24 +118,22 @@ def revoke_token(raw: str | None, *, application: Application, user=ANY_USER, ip
     the caller is told nothing either way. Returns what was revoked.
     """
 
-    def owned(row) -> bool:
-        if row is None or row.application_id != application.pk:
+    def owned(token) -> bool:
+        if token is None or token.application_id != application.pk:
             return False
-        return user is ANY_USER or row.user_id == (user.pk if user is not None else None)
+        return user is ANY_USER or token.user_id == (user.pk if user is not None else None)
 
     what = None
     if is_refresh_token(raw):
         row = find_refresh(raw)
         if owned(row) and revoke_family(row.family):
             what = "session"
-    elif generate.looks_like(raw, generate.ACCESS_PREFIX):
-        access = find_access(raw)
-        if owned(access) and _revoke_access(access):
-            what = "access_token"
-    elif signed.looks_signed(raw):
-        token = signed.owned_token(raw)
-        if owned(token) and _revoke_signed(token):
-            what = "access_token"
+    elif (fmt := formats.for_token(raw)) is not None:
+        token = fmt.owned(raw)
+        if owned(token):
+            with transaction.atomic():
+                if fmt.revoke(token, timezone.now()):
+                    what = "access_token"
     if what is not None:
         _announce(application, None if user is ANY_USER else user, None, what, ip)
     return what

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -10,20 +9,19 @@ from django.utils import timezone
 
 from .. import signals
 from ..db import statements
-from ..models import AccessToken, Application, RefreshToken
+from ..models import Application, RefreshToken
 from ..protocol.errors import InvalidGrant
 from ..settings import flex_settings
-from . import access_model, digests, generate
-from .formats import signed
-from .issuing import Issued, new_access, new_refresh, refresh_expiry, whole_seconds
-from .lookup import by_digest, find_refresh
+from . import digests, formats, generate, kinds
+from .issuing import Issued, new_refresh, refresh_expiry
+from .lookup import find_refresh
 from .revocation import revoke_family
 
 _INVALID = "The refresh token is invalid, expired or revoked."
 
 
 def redeem_refresh(raw: str | None, application: Application, *, ip: str | None = None) -> Issued:
-    """Rotate a refresh token: retire it and mint its successor, exactly once.
+    """Rotate a refresh token: retire it and mint its successor, exactly once; announced as token_refreshed.
 
     The successor is derived from the presented token (digests.derive), so a client
     that retries within REFRESH_GRACE_PERIOD gets the very same answer (`replayed`);
@@ -31,8 +29,23 @@ def redeem_refresh(raw: str | None, application: Application, *, ip: str | None 
     Concurrency: the conditional UPDATE below lets one request win; the others block on
     its row lock (PostgreSQL) or the database lock (SQLite) and then take the replay path.
     """
+    issued = _redeem(raw, application, ip)
+    refresh = issued.refresh
+    signals.token_refreshed.send(
+        sender=Issued,
+        application=application,
+        kind=refresh.kind,
+        user=refresh.user,
+        family=refresh.family,
+        replayed=issued.replayed,
+        ip=ip,
+    )
+    return issued
+
+
+def _redeem(raw: str | None, application: Application, ip: str | None) -> Issued:
     row = find_refresh(raw)
-    if row is None or row.application_id != application.pk or not access_model.kind(row.kind).refreshable:
+    if row is None or row.application_id != application.pk or not kinds.kind(row.kind).refreshable:
         raise InvalidGrant(_INVALID)
     now = timezone.now()
     if row.revoked is not None or (row.user_id is not None and not row.user.is_active):
@@ -45,7 +58,7 @@ def redeem_refresh(raw: str | None, application: Application, *, ip: str | None 
             if won:
                 return _mint_successor(row, raw, application, now)
         row.refresh_from_db(fields=["retired", "revoked"])
-    return replace(_replay(row, raw, application, now, ip), replayed=True)
+    return _replay(row, raw, application, now, ip)
 
 
 def _mint_successor(row: RefreshToken, raw: str, application: Application, now: datetime) -> Issued:
@@ -53,7 +66,6 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
     if expires <= now:  # the session reached SESSION_MAX_LIFETIME
         raise InvalidGrant("The session has ended; sign in again.")
     refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor")
-    access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access")
     successor = new_refresh(
         refresh_raw,
         application,
@@ -66,15 +78,15 @@ def _mint_successor(row: RefreshToken, raw: str, application: Application, now: 
         family_started=row.family_started,
         parent=row,
     )
-    if signed.format_for(row.kind) == access_model.SIGNED:
-        access_raw, access = signed.mint(
-            application, kind=row.kind, scope=row.scope, user=row.user, family=row.family, now=now
-        )
+    fmt = formats.for_kind(row.kind)
+    access_raw, access = fmt.issue(
+        application, kind=row.kind, scope=row.scope, user=row.user, family=row.family, now=now, seed=raw
+    )
+    if fmt.stored:
+        statements.insert_all(successor, access)
+    else:
         statements.insert(successor)
-        return Issued(access_raw, whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
-    access = new_access(access_raw, application, row.kind, row.scope, row.user, row.family, now)
-    statements.insert_all(successor, access)
-    return Issued(access_raw, whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor)
+    return Issued.of(access_raw, access, now=now, scope=row.scope, refresh_raw=refresh_raw, refresh=successor)
 
 
 def _replay(row: RefreshToken, raw: str, application: Application, now: datetime, ip: str | None) -> Issued:
@@ -87,21 +99,25 @@ def _replay(row: RefreshToken, raw: str, application: Application, now: datetime
             for index in range(len(digests.keyring())):
                 refresh_raw = generate.derived(generate.REFRESH_PREFIX, raw, "successor", index)
                 if digests.verify(refresh_raw, successor.digest):
-                    if signed.format_for(row.kind) == access_model.SIGNED:
-                        # Nothing stored to answer again with: a fresh signed token of the same session.
-                        access_raw, access = signed.mint(
-                            application, kind=row.kind, scope=row.scope, user=row.user, family=row.family, now=now
-                        )
-                        return Issued(
-                            access_raw, whole_seconds(access.expires - now), row.scope, access, refresh_raw, successor
-                        )
-                    access_raw = generate.derived(generate.ACCESS_PREFIX, raw, "successor-access", index)
-                    access = by_digest(AccessToken, access_raw)
-                    expires = access.expires if access is not None else now
-                    return Issued(access_raw, whole_seconds(expires - now), row.scope, access, refresh_raw, successor)
+                    return _answer_again(row, raw, application, now, refresh_raw, successor, index)
     if row.revoked is None:
         revoke_family(row.family, now=now)
         signals.refresh_reuse_detected.send(
             sender=RefreshToken, application=application, user=row.user, family=row.family, ip=ip
         )
     raise InvalidGrant(_INVALID)
+
+
+def _answer_again(row, raw, application, now, refresh_raw, successor, key_index) -> Issued:
+    """The grace-period answer: the same refresh token, and the same access token where it can be found again."""
+    fmt = formats.for_kind(row.kind)
+    again = fmt.replay(raw, key_index)
+    if again is None:  # e.g. signed: nothing stored to answer with, so a fresh token of the same session
+        access_raw, access = fmt.issue(
+            application, kind=row.kind, scope=row.scope, user=row.user, family=row.family, now=now
+        )
+    else:
+        access_raw, access = again
+    return Issued.of(
+        access_raw, access, now=now, scope=row.scope, refresh_raw=refresh_raw, refresh=successor, replayed=True
+    )

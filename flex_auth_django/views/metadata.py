@@ -11,7 +11,7 @@ from ..grants import get_registry
 from ..protocol.endpoint import EndpointView
 from ..protocol.http import json_response
 from ..settings import flex_settings
-from ..tokens import access_model
+from ..tokens import scopes
 
 
 class MetadataView(EndpointView):
@@ -39,7 +39,7 @@ class MetadataView(EndpointView):
             "introspection_endpoint": url("introspect"),
             "jwks_uri": url("jwks"),
             "grant_types_supported": get_registry().names(),
-            "scopes_supported": access_model.scope_names(),
+            "scopes_supported": scopes.names(),
             "response_types_supported": [],
             # Login as user's codes (authorize-as is the console's, not a general authorization endpoint).
             "code_challenge_methods_supported": ["S256"] if get_registry().get("authorization_code") else None,

@@ -118,3 +118,63 @@ def test_the_checker_finds_a_cycle_hidden_in_a_function(tmp_path):
     path = tmp_path / "grants.py"
     path.write_text(source)
     assert imports_of("pkg.grants", path, known) == {"pkg.models"}
+
+
+# -- the wings ----------------------------------------------------------------------------
+# Modules outside dot/ that may import it: the app config registers its hooks, and management
+# commands (flex_adopt_dot, the migrate guard) are its front door.
+MAY_IMPORT_DOT = ("flex_auth_django.apps", "flex_auth_django.management.commands.")
+# Where django-oauth-toolkit and oauthlib may be imported: its wing, the swapped-model seam, migrations.
+MAY_IMPORT_OAUTH_LIBRARIES = ("flex_auth_django.dot", "flex_auth_django.models")
+OAUTH_LIBRARIES = ("oauth2_provider", "oauthlib")
+
+
+def core_imports_of_dot(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, dot module) for every import of the dot wing from outside it, but where allowed."""
+    found = []
+    for importer, targets in edges.items():
+        if importer == f"{PACKAGE}.dot" or importer.startswith(f"{PACKAGE}.dot."):
+            continue
+        if importer == MAY_IMPORT_DOT[0] or importer.startswith(MAY_IMPORT_DOT[1]):
+            continue
+        found += [(importer, t) for t in sorted(targets) if t == f"{PACKAGE}.dot" or t.startswith(f"{PACKAGE}.dot.")]
+    return found
+
+
+def external_imports(path: Path) -> set[str]:
+    """Top-level names of the packages a source file imports from outside (absolute imports only)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_core_imports_nothing_of_the_dot_wing():
+    assert core_imports_of_dot(graph()) == []
+
+
+def test_the_checker_finds_a_core_import_of_dot():
+    edges = {
+        f"{PACKAGE}.tokens.lookup": {f"{PACKAGE}.dot.refresh_tokens"},
+        f"{PACKAGE}.apps": {f"{PACKAGE}.dot"},
+        f"{PACKAGE}.dot.checks": {f"{PACKAGE}.models"},
+    }
+    assert core_imports_of_dot(edges) == [(f"{PACKAGE}.tokens.lookup", f"{PACKAGE}.dot.refresh_tokens")]
+
+
+def test_django_oauth_toolkit_and_oauthlib_only_in_their_wing():
+    offenders = []
+    for name, path in modules().items():
+        if name == MAY_IMPORT_OAUTH_LIBRARIES[1] or name.startswith(MAY_IMPORT_OAUTH_LIBRARIES[0]):
+            continue
+        if external_imports(path) & set(OAUTH_LIBRARIES):
+            offenders.append(name)
+    assert offenders == []
+
+
+def test_the_top_level_holds_only_the_conventional_modules():
+    top = sorted(path.name for path in ROOT.glob("*.py"))
+    assert len(top) <= 14, top

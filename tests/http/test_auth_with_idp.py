@@ -558,3 +558,27 @@ def test_signals_and_audit_records_like_the_password_grant(idp, app, oidc_idp, l
     assert {r["event"] for r in records} >= {"refused", "issued", "identity_linked"}
     assert any(r["event"] == "issued" and r.get("grant_type") == "auth_with_idp" for r in records)
     assert token not in caplog.text and token.split(".")[2] not in caplog.text
+
+
+def test_registered_like_every_grant_but_not_a_grant_type_of_the_token_endpoint(token_endpoint, app, client):
+    from flex_auth_django.grants import get_registry
+    from flex_auth_django.grants.idp_login import IdpLoginGrant
+
+    assert get_registry().get("auth_with_idp") is IdpLoginGrant
+    response = token_endpoint.post({"grant_type": "auth_with_idp", "client_id": str(app.client_id)})
+    assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
+    assert "auth_with_idp" not in client.get("/.well-known/oauth-authorization-server").json()["grant_types_supported"]
+
+
+def test_left_out_of_grant_classes_it_is_not_served(idp, app, oidc_idp, local_idp, verified_user, settings):
+    from django.core import checks
+
+    from flex_auth_django.settings import flex_settings
+
+    user = verified_user()
+    classes = [c for c in flex_settings.defaults["GRANT_CLASSES"] if not c.endswith("IdpLoginGrant")]
+    settings.FLEX_AUTH = {"GRANT_CLASSES": classes}
+    response = login(idp, app, oidc_idp, local_idp.mint(email=user.email))
+    assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
+    warnings = [m for m in checks.run_checks() if m.id == "flex_auth.W009"]
+    assert warnings and "auth_with_idp" in warnings[0].msg

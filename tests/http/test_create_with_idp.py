@@ -167,3 +167,20 @@ def test_a_malformed_transit_body_is_400(client, anonymous_token):
             CREATE_URL, body, content_type="application/transit+json", HTTP_AUTHORIZATION=f"Bearer {anonymous_token}"
         )
         assert response.status_code == 400, (body, response.content)
+
+
+def test_a_database_outage_is_a_json_api_503(create, local_idp, monkeypatch):
+    """Every failure of the Marketplace API view is in its JSON:API envelope, an outage too (never Django's 500)."""
+    from django.db import OperationalError
+
+    from flex_auth_django.idp import views
+
+    def down(**kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(views, "create_user_with_idp", down)
+    response = create(local_idp.mint(email="outage@example.com"))
+    assert response.status_code == 503, response.content
+    assert response.json()["errors"][0]["code"] == "temporarily-unavailable"
+    assert int(response["Retry-After"]) > 0
+    assert "the database is down" not in response.content.decode()

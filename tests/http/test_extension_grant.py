@@ -8,7 +8,7 @@ from flex_auth_django import tokens
 from flex_auth_django.grants.base import BaseGrant
 from flex_auth_django.models import ApiType, TokenKind
 from flex_auth_django.protocol.errors import InvalidRequest
-from flex_auth_django.settings import DEFAULTS
+from flex_auth_django.settings import flex_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ class GuestPassGrant(BaseGrant):
 
 @pytest.fixture
 def with_guest_pass(settings):
-    settings.FLEX_AUTH = {"GRANT_CLASSES": [*DEFAULTS["GRANT_CLASSES"], f"{__name__}.GuestPassGrant"]}
+    settings.FLEX_AUTH = {"GRANT_CLASSES": [*flex_settings.defaults["GRANT_CLASSES"], f"{__name__}.GuestPassGrant"]}
 
 
 def test_added_grant_is_served_and_advertised(with_guest_pass, token_endpoint, marketplace_app, client):
@@ -65,7 +65,9 @@ def test_without_the_setting_it_is_unsupported(token_endpoint, marketplace_app):
 
 
 def test_a_grant_can_be_removed(settings, token_endpoint, marketplace_app, user):
-    settings.FLEX_AUTH = {"GRANT_CLASSES": [c for c in DEFAULTS["GRANT_CLASSES"] if not c.endswith("PasswordGrant")]}
+    settings.FLEX_AUTH = {
+        "GRANT_CLASSES": [c for c in flex_settings.defaults["GRANT_CLASSES"] if not c.endswith("PasswordGrant")]
+    }
     response = token_endpoint.post(
         {"client_id": str(marketplace_app.client_id), "grant_type": "password", "username": user.email, "password": "x"}
     )

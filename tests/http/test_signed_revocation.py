@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from flex_auth_django import applications, tokens
 from flex_auth_django.models import AccessToken, Application, RefreshToken, Session, SignedRevocation
-from flex_auth_django.tokens import sessions, standing
+from flex_auth_django.tokens import standing
 from flex_auth_django.tokens.cleanup import clear_dead_tokens
 from tests.conftest import FORM, REVOKE_URL, exchange
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
@@ -236,7 +236,7 @@ class TestSessions:
 
     def test_admin_session_revocation(self, client, probe, kind):
         issued = issue(client, kind)
-        sessions.revoke_sessions(Session.objects.live())
+        tokens.revoke_sessions(Session.objects.live())
         assert_dead(probe, issued)
 
     def test_other_sessions_are_untouched(self, client, probe, kind):

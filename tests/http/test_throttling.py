@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from flex_auth_django.accounts import passwords as password_grant
-from flex_auth_django.settings import DEFAULTS
+from flex_auth_django.settings import flex_settings
 from flex_auth_django.tokens import digests
 from tests.conftest import INTROSPECT_URL, Endpoint, basic, exchange
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
@@ -56,11 +56,11 @@ def assert_throttled(response):
 
 
 def test_defaults_are_the_specs():
-    assert DEFAULTS["THROTTLE_USERNAME"] == (10, 15 * 60)  # per (account, client IP)
-    assert DEFAULTS["THROTTLE_ACCOUNT"] == (100, 15 * 60)
-    assert DEFAULTS["THROTTLE_IP"] == (50, 15 * 60)
-    assert DEFAULTS["THROTTLE_CLIENT_SECRET"] == (100, 15 * 60)  # per client IP
-    assert DEFAULTS["THROTTLE_CACHE_FAILURE"] == "closed"
+    assert flex_settings.defaults["THROTTLE_USERNAME"] == (10, 15 * 60)  # per (account, client IP)
+    assert flex_settings.defaults["THROTTLE_ACCOUNT"] == (100, 15 * 60)
+    assert flex_settings.defaults["THROTTLE_IP"] == (50, 15 * 60)
+    assert flex_settings.defaults["THROTTLE_CLIENT_SECRET"] == (100, 15 * 60)  # per client IP
+    assert flex_settings.defaults["THROTTLE_CACHE_FAILURE"] == "closed"
 
 
 def address(n: int) -> str:

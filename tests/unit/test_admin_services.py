@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from flex_auth_django import applications, signals
 from flex_auth_django.models import Application, Session
-from flex_auth_django.tokens.sessions import revoke_sessions
+from flex_auth_django.tokens import revoke_sessions
 from tests.factories import AccessTokenFactory, ApplicationFactory, RefreshTokenFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from flex_auth_django.grants import GrantRegistry, get_registry
 from flex_auth_django.grants.client_credentials import ClientCredentialsGrant
 from flex_auth_django.grants.password import PasswordGrant
-from flex_auth_django.settings import DEFAULTS, flex_settings
+from flex_auth_django.settings import flex_settings
 
 
 def test_defaults_match_the_spec():
@@ -28,7 +28,7 @@ def test_override_settings_is_seen_at_call_time(settings):
     settings.FLEX_AUTH = {"ACCESS_TOKEN_LIFETIME": 5}
     assert flex_settings.ACCESS_TOKEN_LIFETIME == 5
     settings.FLEX_AUTH = {}
-    assert flex_settings.ACCESS_TOKEN_LIFETIME == DEFAULTS["ACCESS_TOKEN_LIFETIME"]
+    assert flex_settings.ACCESS_TOKEN_LIFETIME == flex_settings.defaults["ACCESS_TOKEN_LIFETIME"]
 
 
 def test_unknown_keys_fail_loudly(settings):

@@ -121,7 +121,7 @@ class TestKeyedDigests:
         assert len(set(before)) == 3  # scopes are part of the message: one address, two counters
 
     def test_digest_is_an_hmac_under_a_key_derived_from_secret_key(self, settings):
-        key = hashlib.sha256(b"flex-auth throttle" + settings.SECRET_KEY.encode()).digest()
+        key = hmac.new(settings.SECRET_KEY.encode(), b"flex_auth_django throttle key", hashlib.sha256).digest()
         expected = hmac.new(key, b"ip\x00192.0.2.1", hashlib.sha256).hexdigest()[:32]
         assert throttling.digest("ip", self.IP) == expected
 

@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from ... import applications
 from ...models import ApiType, Application, RefreshToken, TokenKind
 from ...protocol import client_ids
-from ...tokens import access_model, digests
+from ...tokens import digests, kinds
 from ...tokens.issuing import refresh_expiry
 from .. import refresh_tokens as legacy
 from .. import secrets as dot_secrets
@@ -251,7 +251,7 @@ def _session(row, imported, now, dot_refresh_lifetime, report) -> tuple[str | No
         expires = min(expires, created + timedelta(seconds=dot_refresh_lifetime))
     if expires <= now:
         return "expired", None
-    scope = access_model.kind(kind).scope
+    scope = kinds.kind(kind).scope
     report.scopes[str(row["scope"] or "(none)")] = scope
     return None, RefreshToken(
         digest=legacy.digest_of_checksum(dot_checksum),

@@ -13,7 +13,6 @@ subject revokes what was exchanged from it; other parties treat the `jti` as opa
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -29,11 +28,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ...models import Application
+from ...crypto import b64url_decode, b64url_encode
+from ...models import Application, TokenKind
 from ...protocol import client_ids
 from ...settings import flex_settings, on_reload
 from ...signing.keys import keyring
-from .. import access_model, standing
+from .. import kinds, scopes, standing
+from ..kinds import SIGNED
 
 TYP = "at+jwt"
 TYPES = (TYP, "application/at+jwt")  # RFC 9068 section 2.1 allows either
@@ -69,14 +70,13 @@ def available() -> bool:
     return keyring().active is not None
 
 
-def format_for(kind: str) -> str:
-    """The format a new token of `kind` gets: the configured one, opaque while no key can sign."""
-    wanted = access_model.configured_format(kind)
-    return access_model.SIGNED if wanted == access_model.SIGNED and available() else access_model.OPAQUE
+def verifiable() -> bool:
+    """Whether any signed token could verify here: with no key published, none can (nothing to revoke)."""
+    return bool(keyring().keys)
 
 
 def _jti() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+    return b64url_encode(secrets.token_bytes(16))
 
 
 @dataclass(eq=False)  # compared and hashed by identity, as unsaved model instances are
@@ -89,7 +89,7 @@ class SignedAccessToken:
     application: Application
     kind: str
     user_id: Any
-    format: str = field(default=access_model.SIGNED, init=False)
+    format: str = field(default=SIGNED, init=False)
     revoked: None = field(default=None, init=False)  # a revoked one is never handed out
     pk: None = field(default=None, init=False)  # no row
     subject_id: None = field(default=None, init=False)
@@ -114,6 +114,12 @@ class SignedAccessToken:
     def family(self) -> uuid.UUID | None:
         sid = self.claims.get("sid")
         return uuid.UUID(sid) if sid else None
+
+    @property
+    def acted_by_id(self) -> Any:
+        """Login as user: the staff member acting (the `act` claim, RFC 8693 section 4.1), or None."""
+        act = self.claims.get("act")
+        return act.get("sub") if isinstance(act, dict) else None
 
     @property
     def created(self) -> datetime:
@@ -164,7 +170,7 @@ def revocation_refs(claims: dict[str, Any]) -> list[str]:
 
 def subject_ref(subject) -> str:
     """How an exchanged token names its subject in its jti: the subject's own jti, or its row."""
-    if getattr(subject, "format", None) == access_model.SIGNED:
+    if getattr(subject, "format", None) == SIGNED:
         return subject.jti.split(".")[0]
     return f"a{subject.pk}"
 
@@ -177,19 +183,20 @@ def mint(
     user=None,
     family: uuid.UUID | None = None,
     now: datetime | None = None,
-    expires: datetime | None = None,
+    not_after: datetime | None = None,
     subject=None,
+    acted_by=None,
 ) -> tuple[str, SignedAccessToken]:
     """A signed access token and its SignedAccessToken, with nothing written anywhere."""
     key = keyring().active
     if key is None:
-        raise RuntimeError("no active signing key")  # format_for() never asks for one then
+        raise RuntimeError("no active signing key")  # formats.for_kind() never asks for one then
     now = now or timezone.now()
-    lifetime = timedelta(seconds=getattr(flex_settings, access_model.kind(kind).lifetime_setting))
+    lifetime = timedelta(seconds=kinds.lifetime(kinds.kind(kind)))
     # Rounded up to the second, so expires_in reads the whole lifetime; never past a cap (a subject's expiry).
     exp = math.ceil((now + lifetime).timestamp())
-    if expires is not None:
-        exp = min(exp, int(expires.timestamp()))
+    if not_after is not None:
+        exp = min(exp, int(not_after.timestamp()))
     client_id = application.public_client_id  # the ID the client authenticates with (RFC 9068 section 2.2)
     jti = _jti() if subject is None else f"{_jti()}.{subject_ref(subject)}"
     claims: dict[str, Any] = {
@@ -204,15 +211,13 @@ def mint(
     }
     if family is not None:
         claims["sid"] = str(family)
+    if acted_by is not None:
+        claims["act"] = {"sub": str(acted_by.pk)}  # RFC 8693 section 4.1: who acts as `sub`
     raw = _encode(key, claims)
     token = SignedAccessToken(claims, application, kind, user.pk if user is not None else None)
     if user is not None:
         token.__dict__["user"] = user
     return raw, token
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 _headers: dict[str, str] = {}
@@ -226,21 +231,17 @@ def _encode(key, claims: dict[str, Any]) -> str:
     """
     header = _headers.get(key.kid)
     if header is None:
-        header = _headers[key.kid] = _b64encode(
+        header = _headers[key.kid] = b64url_encode(
             json.dumps({"alg": key.alg, "kid": key.kid, "typ": TYP}, separators=(",", ":")).encode()
         )
-    signing_input = f"{header}.{_b64encode(json.dumps(claims, separators=(',', ':')).encode())}"
+    signing_input = f"{header}.{b64url_encode(json.dumps(claims, separators=(',', ':')).encode())}"
     signature = _ALGORITHMS[key.alg].sign(signing_input.encode(), key.private_key)
-    return f"{signing_input}.{_b64encode(signature)}"
-
-
-def _b64decode(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    return f"{signing_input}.{b64url_encode(signature)}"
 
 
 def _json_object(segment: str) -> dict[str, Any] | None:
     try:
-        value = json.loads(_b64decode(segment))
+        value = json.loads(b64url_decode(segment))
     except (ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None
@@ -306,7 +307,7 @@ def _verify_static(raw: str) -> dict[str, Any] | None:
     if key is None or header.get("alg") != key.alg or header.get("typ") not in TYPES or "crit" in header:
         return None
     try:
-        signature = _b64decode(parts[2])
+        signature = b64url_decode(parts[2])
         if not _ALGORITHMS[key.alg].verify(f"{parts[0]}.{parts[1]}".encode(), key.public_key, signature):
             return None
     except (ValueError, TypeError):
@@ -330,19 +331,22 @@ def _verify_static(raw: str) -> dict[str, Any] | None:
 
 
 def _audiences() -> list[str]:
-    return [audience(api_type) for api_type in _api_types()]
-
-
-def _api_types() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(spec.api_type for spec in access_model.KINDS))
+    return [audience(api_type) for api_type in kinds.api_types()]
 
 
 def _kind_of(claims: dict[str, Any], application: Application) -> str | None:
-    """The kind a token is, from what it says and whose it is (kinds carry exactly one scope)."""
+    """The kind a token is, from what it says and whose it is: a Login-as token says who acts
+    (`act`); every other kind carries exactly one scope, with or without a user."""
     has_user = claims["sub"] != claims["client_id"]
-    for spec in access_model.KINDS:
+    if "act" in claims:
+        spec = kinds.kind(TokenKind.LOGIN_AS)
+        ok = has_user and spec.api_type == application.api_type and claims.get("scope") == kinds.issued_scope(spec)
+        return spec.kind if ok else None
+    for spec in kinds.KINDS:
+        if spec.kind == TokenKind.LOGIN_AS:
+            continue
         if spec.api_type == application.api_type and spec.scope == claims.get("scope"):
-            needs_user = bool(access_model.scope(spec.scope) and access_model.scope(spec.scope).needs_user)
+            needs_user = bool(scopes.scope(spec.scope) and scopes.scope(spec.scope).needs_user)
             if needs_user == has_user:
                 return spec.kind
     return None
@@ -398,3 +402,45 @@ def owned_token(raw: str | None) -> SignedAccessToken | None:
     if kind is None:
         return None
     return SignedAccessToken(claims, application, kind, _user_id(claims)[1])
+
+
+class SignedFormat:
+    """formats.base.AccessTokenFormat for signed tokens: minted and verified in process, revoked by record."""
+
+    name = SIGNED
+    stored = False
+
+    def owns(self, raw: str | None) -> bool:
+        return looks_signed(raw)
+
+    def issue(
+        self, application, *, kind, scope, user, family, now, not_after=None, subject=None, acted_by=None, seed=None
+    ):
+        # `seed` is for formats that can answer with the same token twice; a signed one never is.
+        return mint(
+            application,
+            kind=kind,
+            scope=scope,
+            user=user,
+            family=family,
+            now=now,
+            not_after=not_after,
+            subject=subject,
+            acted_by=acted_by,
+        )
+
+    def live(self, raw: str | None, *, lock: bool = False) -> SignedAccessToken | None:
+        return live(raw)  # no row to lock: a revocation landing later still reaches it by its refs
+
+    def owned(self, raw: str | None) -> SignedAccessToken | None:
+        return owned_token(raw)
+
+    def revoke(self, token: SignedAccessToken, now: datetime) -> int:
+        """Its jti until it expires (what was exchanged from it names that jti too)."""
+        if token.expires <= now:
+            return 0
+        standing.record(token.application_id, {token.jti.split(".")[0]: token.expires})
+        return 1
+
+    def replay(self, seed: str, key_index: int):
+        return None  # nothing stored to answer again with: the caller mints a fresh token
