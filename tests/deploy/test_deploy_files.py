@@ -71,9 +71,11 @@ def test_the_documented_cleanup_command_runs_against_the_production_settings(tmp
 
 def test_the_site_unit_serves_with_deploy_serve_sh():
     service = unit("flex-auth.service")["Service"]
-    assert "deploy/serve.sh" in service["ExecStart"]
+    assert service["ExecStart"] == "/srv/flex-auth/deploy/serve.sh"
     assert service["EnvironmentFile"] == "/etc/flex-auth/env"
-    assert service["Environment"] == "HOST=127.0.0.1 PORT=8000"  # reachable only through nginx
+    environment = dict(pair.split("=", 1) for pair in shlex.split(service["Environment"]))
+    assert (environment["HOST"], environment["PORT"]) == ("127.0.0.1", "8000")  # reachable only through nginx
+    assert environment["PATH"].startswith("/srv/flex-auth/.venv/bin:")  # serve.sh execs the venv's granian
     assert "proxy_pass http://flex_auth;" in (DEPLOY / "nginx.conf").read_text()
     assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx.conf").read_text()
 
@@ -104,6 +106,15 @@ def test_compose_runs_site_postgres_and_redis_with_every_required_setting():
     assert "flex_clear_tokens" in " ".join(services["clear-tokens"]["command"])
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]  # only the proxy on this host reaches it
+
+
+def test_the_readme_documents_every_variable_deploy_serve_sh_reads():
+    section = (ROOT / "README.md").read_text().split("## Deploying to production", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    read = set(re.findall(r"\$\{(\w+):-", (DEPLOY / "serve.sh").read_text()))
+    assert "WSGI_APP" in read
+    for name in read:
+        assert any(f"`{name}`" in row.split(" | ")[0] for row in table), name
 
 
 def compose_signing_key_command() -> str:
