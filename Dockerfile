@@ -8,7 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN useradd --system --uid 10001 --home-dir /app --no-create-home flex
+# /keys: where the signing key lives, never in the image. compose.yaml's signing-key service
+# writes it once into the signing-keys volume mounted there (this directory, owned by flex,
+# seeds that volume's owner); FLEX_SIGNING_KEY_FILE names it.
+RUN useradd --system --uid 10001 --home-dir /app --no-create-home flex \
+    && install -d -m 700 -o flex -g flex /keys
 WORKDIR /app
 
 # The package with its serving extra first, so code edits do not reinstall the dependencies.
@@ -25,8 +29,9 @@ ENV DJANGO_SETTINGS_MODULE=example_project.settings_production \
     PORT=8000
 # Static files are collected into the image; the values below exist only for this build step
 # (settings_production refuses to load without them) and are not in the image's environment.
+# collectstatic reads no signing key, so that file need not exist (and none is made).
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/unused \
-    REDIS_URL=redis://unused:6379/0 FLEX_ISSUER=https://unused.invalid \
+    REDIS_URL=redis://unused:6379/0 FLEX_ISSUER=https://unused.invalid FLEX_SIGNING_KEY_FILE=/keys/unused.pem \
     python manage.py collectstatic --noinput -v 0
 
 USER flex

@@ -1,13 +1,17 @@
 """Production settings of the example site: every secret and host from the environment, nothing open by default.
 
 Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL), REDIS_URL,
-FLEX_ISSUER (the public https URL the metadata names). Optional: FLEX_NUM_PROXIES (default
-1, one reverse proxy such as nginx in front), FLEX_CORS_ALLOWED_ORIGINS (browser clients'
-origins, comma-separated), FLEX_DIGEST_KEYS ("k2:key,k1:older key", current first),
-FLEX_SIGNING_KEY_FILE (the active signing key; FLEX_SIGNING_KEY_NEXT_FILES and
-FLEX_SIGNING_KEY_RETIRED_FILES, comma-separated, for rotation),
+FLEX_ISSUER (the public https URL the metadata names), FLEX_SIGNING_KEY_FILE (the active
+signing key, `manage.py flex_generate_signing_key`; FLEX_SIGNING_KEY_NEXT_FILES and
+FLEX_SIGNING_KEY_RETIRED_FILES, comma-separated, for rotation). Optional: FLEX_NUM_PROXIES
+(default 1, one reverse proxy such as nginx in front), FLEX_CORS_ALLOWED_ORIGINS (browser
+clients' origins, comma-separated), FLEX_DIGEST_KEYS ("k2:KEY,k1:OLDKEY", current first),
 DJANGO_STATIC_ROOT, FLEX_SECURITY_LOG (a file for the security events; stdout otherwise),
 DJANGO_HSTS_SECONDS. README: "Deploying to production".
+
+Every check here runs before the base settings are imported: those make development defaults
+(a `.secret_key`, a signing key in `.dev-keys/`) for whatever is unset, and a production
+process must never write or use one.
 """
 
 from __future__ import annotations
@@ -16,10 +20,32 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-REQUIRED = ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "FLEX_ISSUER")
+REQUIRED = (
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FLEX_ISSUER",
+    "FLEX_SIGNING_KEY_FILE",
+)
+# What the error says beyond the name, for variables whose value an operator has to make first.
+HOW_TO_SET = {
+    "FLEX_SIGNING_KEY_FILE": (
+        "FLEX_SIGNING_KEY_FILE names the private key that signs access tokens, the same file on every host; "
+        "make one with `manage.py flex_generate_signing_key --skip-checks --state active --out PATH` "
+        "(README, 'Deploying to production'). No development key is made in production."
+    ),
+}
 _missing = [name for name in REQUIRED if not os.environ.get(name)]
 if _missing:  # before the base settings run, so nothing falls back to a development default
-    raise ImproperlyConfigured(f"Production settings need these environment variables: {', '.join(_missing)}")
+    raise ImproperlyConfigured(
+        " ".join(
+            [
+                f"Production settings need these environment variables: {', '.join(_missing)}.",
+                *(HOW_TO_SET[name] for name in _missing if name in HOW_TO_SET),
+            ]
+        )
+    )
 
 from example_project.settings import *  # noqa: E402, F403
 from example_project.settings import BASE_DIR, FLEX_AUTH, INSTALLED_APPS, MIDDLEWARE  # noqa: E402
@@ -83,17 +109,15 @@ FLEX_AUTH = {
 if os.environ.get("FLEX_DIGEST_KEYS"):
     FLEX_AUTH["DIGEST_KEYS"] = [tuple(pair.split(":", 1)) for pair in _csv("FLEX_DIGEST_KEYS")]
 # Signed access tokens: the same key files on every host (`manage.py flex_generate_signing_key`),
-# never the example's per-checkout development key. Without FLEX_SIGNING_KEY_FILE every token is
-# opaque and `check --deploy` says so (flex_auth.W041).
-FLEX_AUTH["SIGNING_KEYS"] = (
-    [
-        {"state": "active", "file": os.environ["FLEX_SIGNING_KEY_FILE"]},
-        *({"state": "next", "file": path} for path in _csv("FLEX_SIGNING_KEY_NEXT_FILES")),
-        *({"state": "retired", "file": path} for path in _csv("FLEX_SIGNING_KEY_RETIRED_FILES")),
-    ]
-    if os.environ.get("FLEX_SIGNING_KEY_FILE")
-    else None
-)
+# never the example's per-checkout development key. Required (above) rather than optional: without
+# a key every anonymous visitor would cost a database row, and the spec makes anonymous tokens
+# signed so that they do not. A site that wants every token opaque says so in its own settings
+# (FLEX_AUTH['ACCESS_TOKEN_FORMATS']), not by leaving a variable out.
+FLEX_AUTH["SIGNING_KEYS"] = [
+    {"state": "active", "file": os.environ["FLEX_SIGNING_KEY_FILE"]},
+    *({"state": "next", "file": path} for path in _csv("FLEX_SIGNING_KEY_NEXT_FILES")),
+    *({"state": "retired", "file": path} for path in _csv("FLEX_SIGNING_KEY_RETIRED_FILES")),
+]
 
 # DOT's oauth2_provider.W006 ("tokens are stored in plaintext") is about DOT's own token
 # tables. This site stores every token and secret only as a keyed digest (flex_auth_django's

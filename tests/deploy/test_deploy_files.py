@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 import shlex
+import stat
 import subprocess
 from configparser import ConfigParser
 
@@ -69,9 +71,11 @@ def test_the_documented_cleanup_command_runs_against_the_production_settings(tmp
 
 def test_the_site_unit_serves_with_deploy_serve_sh():
     service = unit("flex-auth.service")["Service"]
-    assert "deploy/serve.sh" in service["ExecStart"]
+    assert service["ExecStart"] == "/srv/flex-auth/deploy/serve.sh"
     assert service["EnvironmentFile"] == "/etc/flex-auth/env"
-    assert service["Environment"] == "HOST=127.0.0.1 PORT=8000"  # reachable only through nginx
+    environment = dict(pair.split("=", 1) for pair in shlex.split(service["Environment"]))
+    assert (environment["HOST"], environment["PORT"]) == ("127.0.0.1", "8000")  # reachable only through nginx
+    assert environment["PATH"].startswith("/srv/flex-auth/.venv/bin:")  # serve.sh execs the venv's granian
     assert "proxy_pass http://flex_auth;" in (DEPLOY / "nginx.conf").read_text()
     assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx.conf").read_text()
 
@@ -102,6 +106,58 @@ def test_compose_runs_site_postgres_and_redis_with_every_required_setting():
     assert "flex_clear_tokens" in " ".join(services["clear-tokens"]["command"])
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]  # only the proxy on this host reaches it
+
+
+def test_the_readme_documents_every_variable_deploy_serve_sh_reads():
+    section = (ROOT / "README.md").read_text().split("## Deploying to production", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    read = set(re.findall(r"\$\{(\w+):-", (DEPLOY / "serve.sh").read_text()))
+    assert "WSGI_APP" in read
+    for name in read:
+        assert any(f"`{name}`" in row.split(" | ")[0] for row in table), name
+
+
+def compose_signing_key_command() -> str:
+    """The signing-key service's shell line, as compose hands it to sh ($$ is compose's escaped $)."""
+    command = compose()["services"]["signing-key"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    return command[2].replace("$$", "$")
+
+
+def test_compose_makes_the_signing_key_once_and_every_site_service_reads_it():
+    services = compose()["services"]
+    key_file = services["web"]["environment"]["FLEX_SIGNING_KEY_FILE"]
+    assert services["signing-key"]["volumes"] == [f"signing-keys:{posixpath.dirname(key_file)}"]
+    for name in ("migrate", "web", "clear-tokens"):
+        assert f"signing-keys:{posixpath.dirname(key_file)}:ro" in services[name]["volumes"], name
+    assert services["migrate"]["depends_on"]["signing-key"]["condition"] == "service_completed_successfully"
+    assert "signing-keys" in compose()["volumes"]
+    assert "flex_generate_signing_key" in compose_signing_key_command()
+
+
+def test_the_compose_signing_key_command_writes_a_key_and_keeps_it(tmp_path):
+    key = tmp_path / "keys" / "signing-es256.pem"
+    key.parent.mkdir()
+    env = production_env(tmp_path, FLEX_SIGNING_KEY_FILE=str(key))
+
+    def up() -> str:
+        result = subprocess.run(
+            ["sh", "-c", compose_signing_key_command()], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return key.read_text()
+
+    first = up()
+    assert "PRIVATE KEY" in first
+    assert up() == first  # a later `up` keeps the key
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_the_dockerfile_collects_static_files_with_every_required_setting():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    run = next(block for block in dockerfile.split("\nRUN ") if "manage.py collectstatic" in block)
+    assert set(settings_production_required()) <= set(re.findall(r"(\w+)=", run))
+    assert "/keys" in dockerfile and "COPY .dev-keys" not in dockerfile  # the key is mounted, never built in
 
 
 def test_the_dockerfile_installs_the_package_with_its_serve_extra():

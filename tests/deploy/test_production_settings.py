@@ -12,6 +12,7 @@ import http.client
 import json
 import re
 import subprocess
+import sys
 from urllib.parse import urlencode, urlparse
 
 import pytest
@@ -51,6 +52,50 @@ def test_the_production_settings_refuse_to_load_without_their_environment(tmp_pa
     result = manage(env, "check", check=False)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY, REDIS_URL, FLEX_ISSUER" in result.stderr
+
+
+def load_production_settings(env: dict[str, str]) -> dict:
+    """Import the production settings in a fresh interpreter, with the development-key maker
+    replaced by one that only records its calls: what loads, what the error says, and whether
+    anything asked for a development key."""
+    code = """
+import json
+from django.core.exceptions import ImproperlyConfigured
+import example_project.dev_keys as dev_keys
+calls = []
+dev_keys.development_key = lambda path: calls.append(str(path)) or path
+try:
+    import example_project.settings_production as s
+    out = {"SIGNING_KEYS": s.FLEX_AUTH["SIGNING_KEYS"]}
+except ImproperlyConfigured as exc:
+    out = {"error": str(exc)}
+out["development_key_calls"] = calls
+print(json.dumps(out))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_production_settings_refuse_to_start_without_a_signing_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["FLEX_SIGNING_KEY_FILE"]
+    loaded = load_production_settings(env)
+    assert "FLEX_SIGNING_KEY_FILE" in loaded.get("error", ""), loaded
+    assert "manage.py flex_generate_signing_key" in loaded["error"] and "--out" in loaded["error"]
+    assert loaded["development_key_calls"] == []  # no key written into .dev-keys/, nor read from there
+    served = manage(env, "check", check=False)  # what an operator sees
+    assert served.returncode != 0 and "FLEX_SIGNING_KEY_FILE" in served.stderr
+
+
+def test_the_production_settings_sign_with_the_configured_key_only(tmp_path):
+    env = production_env(tmp_path, FLEX_SIGNING_KEY_NEXT_FILES=f"{tmp_path}/next.pem")
+    loaded = load_production_settings(env)
+    assert loaded["SIGNING_KEYS"] == [
+        {"state": "active", "file": env["FLEX_SIGNING_KEY_FILE"]},
+        {"state": "next", "file": f"{tmp_path}/next.pem"},
+    ]
+    assert loaded["development_key_calls"] == []
 
 
 @pytest.mark.parametrize(
