@@ -32,7 +32,7 @@ REQUIRED = (
 HOW_TO_SET = {
     "FLEX_SIGNING_KEY_FILE": (
         "FLEX_SIGNING_KEY_FILE names the private key that signs access tokens, the same file on every host; "
-        "make one with `manage.py flex_generate_signing_key --skip-checks --state active --out PATH` "
+        "make one with `manage.py flex_generate_signing_key --state active --out PATH` "
         "(README, 'Deploying to production'). No development key is made in production."
     ),
 }
