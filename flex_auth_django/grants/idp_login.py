@@ -9,18 +9,15 @@ tokens with a refresh token from the token service, and the same signals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from .. import throttling, tokens
+from .. import throttling
 from ..db.outages import DATABASE_OUTAGES
 from ..idp import login
 from ..idp.fetch import ProviderUnreachable
 from ..idp.identity import TokenRejected
-from ..models import ApiType, Application, TokenKind
+from ..models import Application
 from ..protocol.errors import InvalidGrant, InvalidRequest, TemporarilyUnavailable
 from ..protocol.token_request import TokenRequest
-from .base import BaseGrant
+from .sign_in import SignedIn, SignInGrant
 
 IDP_LOGIN = "auth_with_idp"
 # One answer for a bad token, an unknown provider and an account nobody matches: no oracle.
@@ -28,22 +25,14 @@ IDP_REFUSED = "The identity provider token was not accepted."
 PARAMETERS = ("idp_id", "idp_client_id", "idp_token")
 
 
-@dataclass(frozen=True)
-class _Validated:
-    application: Application
-    user: Any
-    scope: str
-
-
-class IdpLoginGrant(BaseGrant):
+class IdpLoginGrant(SignInGrant):
     grant_types = (IDP_LOGIN,)
     token_endpoint = False  # POST auth_with_idp
-    issues = {ApiType.MARKETPLACE: TokenKind.USER}
 
     def needs_secret(self, application: Application) -> bool:
         return True  # spec: loginWithIdp requires an SDK instance with the client secret
 
-    def validate(self, request: TokenRequest, application: Application) -> _Validated:
+    def validate(self, request: TokenRequest, application: Application) -> SignedIn:
         scope = self.scope_for(request, application)
         values = {name: request.param(name) for name in PARAMETERS}
         for name, value in values.items():
@@ -63,15 +52,4 @@ class IdpLoginGrant(BaseGrant):
             guard.failed()
             raise InvalidGrant(IDP_REFUSED, reason=f"idp_{exc.reason}") from None
         guard.succeeded()
-        return _Validated(application, user, scope)
-
-    def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
-        return tokens.issue(
-            validated.application,
-            kind=TokenKind.USER,
-            scope=validated.scope,
-            user=validated.user,
-            with_refresh=True,
-            grant_type=self.grant_type(request),
-            ip=request.ip,
-        )
+        return SignedIn(application, user, scope)

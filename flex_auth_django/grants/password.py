@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from .. import tokens
 from ..accounts import passwords
-from ..models import ApiType, Application, TokenKind
+from ..models import Application
 from ..protocol.errors import InvalidGrant, InvalidRequest
 from ..protocol.token_request import TokenRequest
-from .base import BaseGrant
+from .sign_in import SignedIn, SignInGrant
 
 # One answer for an unknown user, a wrong password and an inactive account: no oracle.
 BAD_CREDENTIALS = "Invalid username or password."
 
 
-@dataclass(frozen=True)
-class _Validated:
-    application: Application
-    user: Any
-    scope: str
-
-
-class PasswordGrant(BaseGrant):
+class PasswordGrant(SignInGrant):
     grant_types = ("password",)
-    issues = {ApiType.MARKETPLACE: TokenKind.USER}
 
-    def validate(self, request: TokenRequest, application: Application) -> _Validated:
+    def validate(self, request: TokenRequest, application: Application) -> SignedIn:
         scope = self.scope_for(request, application)
         username, password = request.param("username"), request.param("password")
         if username is None:
@@ -37,15 +25,4 @@ class PasswordGrant(BaseGrant):
         user = passwords.check(request.http_request, username, password, request.ip)  # 429 before any hash
         if user is None:
             raise InvalidGrant(BAD_CREDENTIALS, reason="password")
-        return _Validated(application, user, scope)
-
-    def issue(self, request: TokenRequest, validated: _Validated) -> tokens.Issued:
-        return tokens.issue(
-            validated.application,
-            kind=TokenKind.USER,
-            scope=validated.scope,
-            user=validated.user,
-            with_refresh=True,
-            grant_type=self.grant_type(request),
-            ip=request.ip,
-        )
+        return SignedIn(application, user, scope)

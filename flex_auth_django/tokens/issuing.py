@@ -20,8 +20,9 @@ from .. import signals
 from ..db import statements
 from ..models import AccessToken, Application, RefreshToken, TokenKind
 from ..settings import flex_settings
-from . import digests, formats, generate, kinds, scopes
+from . import formats, generate, kinds, scopes
 from .formats.signed import SignedAccessToken
+from .rows import common_fields
 
 
 @dataclass(frozen=True)
@@ -143,19 +144,8 @@ def new_refresh(
     raw, application, kind, scope, user, family, now, expires, *, family_started=None, parent=None, acted_by=None
 ) -> RefreshToken:
     """A refresh token row of session `family` (a new session starts now), not yet saved."""
-    return RefreshToken(
-        digest=digests.make(raw) if raw else "",
-        application=application,
-        user=user,
-        acted_by=acted_by,
-        kind=kind,
-        scope=scope,
-        family=family,
-        created=now,
-        family_started=family_started or now,
-        parent=parent,
-        expires=expires,
-    )
+    fields = common_fields(raw, application, kind, scope, user, family, now, acted_by)
+    return RefreshToken(**fields, family_started=family_started or now, parent=parent, expires=expires)
 
 
 # The digest of a session row that stands for a session without a refresh token: it names no

@@ -22,7 +22,7 @@ from ..models import AccessToken, Application, RefreshToken, Session
 from . import formats, kinds, standing
 from .formats import signed
 from .lookup import find_refresh, is_refresh_token
-from .revoked_rows import revoke_all
+from .rows import revoke_all
 
 
 def _session_horizon(now: datetime) -> datetime:

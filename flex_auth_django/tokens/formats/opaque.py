@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from ...models import AccessToken
-from .. import digests, generate, kinds, standing
+from .. import generate, kinds, standing
 from ..kinds import OPAQUE
 from ..lookup import by_digest, find_access
-from ..revoked_rows import revoke_all
+from ..rows import common_fields, revoke_all
 from . import signed
 
 
@@ -41,18 +41,8 @@ class OpaqueFormat:
         expires = now + timedelta(seconds=kinds.lifetime(kinds.kind(kind)))
         if not_after is not None:
             expires = min(expires, not_after)
-        row = AccessToken(
-            digest=digests.make(raw),
-            application=application,
-            user=user,
-            acted_by=acted_by,
-            kind=kind,
-            scope=scope,
-            family=family,
-            created=now,
-            subject=subject,
-            expires=expires,
-        )
+        fields = common_fields(raw, application, kind, scope, user, family, now, acted_by)
+        row = AccessToken(**fields, subject=subject, expires=expires)
         return raw, row
 
     def live(self, raw: str | None, *, lock: bool = False) -> AccessToken | None:
