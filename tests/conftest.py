@@ -20,6 +20,18 @@ INTROSPECT_URL = "/oauth/introspect"
 FORM = "application/x-www-form-urlencoded"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL (DATABASE_URL): on SQLite they are skipped, here only."""
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     for alias in ("default",):

@@ -20,7 +20,7 @@ def check(request: HttpRequest | None, username: str, password: str, ip: str | N
     """The active user `username` and `password` sign in as, or None; 429 (TooManyRequests) over a limit.
 
     Every configured backend must hash for unknown users too (ModelBackend and
-    EmailBackend do; tests/unit/test_timing.py counts the work), so the time taken does
+    EmailBackend do; tests/accounts/test_timing.py counts the work), so the time taken does
     not reveal whether the account exists.
     """
     account = accounts.resolve(username)  # the backend's lookup, before the charge; no hash yet

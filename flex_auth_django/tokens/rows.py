@@ -32,7 +32,7 @@ def revoke_all(queryset: QuerySet, now: datetime) -> int:
     Under READ COMMITTED one UPDATE does not see rows that a concurrent rotation or
     token exchange inserts while it waits for their row locks; those transactions
     commit before the next statement starts, so repeating until zero rows change
-    leaves no live member behind (tested on PostgreSQL in tests/postgres/).
+    leaves no live member behind (tested on PostgreSQL in tests/tokens/test_races.py).
     """
     total = 0
     while changed := queryset.filter(revoked__isnull=True).update(revoked=now):

@@ -2,7 +2,7 @@
 
 The same counters as the password grant: 10 failures per (account, IP), 100 per account,
 50 per IP. Over a limit the form refuses with a message saying when to try again, and
-no password hash runs (PBKDF2 iterations counted, as tests/unit/test_timing.py does).
+no password hash runs (PBKDF2 iterations counted, as tests/accounts/test_timing.py does).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def wsgi_app():
 
 
 def load_schema():
-    """The document the site serves at /oauth/openapi.json (tests/http/test_openapi.py checks they match)."""
+    """The document the site serves at /oauth/openapi.json (tests/protocol/test_openapi.py checks they match)."""
     loaded = schemathesis.openapi.from_dict(openapi.document(server_url="/oauth"))
     loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=MAX_EXAMPLES)
     loaded.config.phases.update(phases=["examples", "coverage", "fuzzing"])

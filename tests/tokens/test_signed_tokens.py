@@ -1,6 +1,6 @@
 """Signed access tokens as clients and resource servers see them: formats, claims, keys, JWKS.
 
-Revocation of signed tokens: tests/http/test_signed_revocation.py.
+Revocation of signed tokens: tests/tokens/test_signed_revocation.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A site that ran stock django-oauth-toolkit switches to flex-auth-django by the README's steps.
 
 A throwaway database is migrated by DOT's own migrations and filled through DOT's own models
-and token endpoint (tests/adoption/seed_dot.py, settings tests/adoption/stock_dot_settings.py),
+and token endpoint (tests/dot/seed_dot.py, settings tests/dot/stock_dot_settings.py),
 each in its own process, as the old site would have. Then the example site's settings point
 at it: `migrate` and `check` name flex_adopt_dot, the README's block adopts the database, and
 a real server answers the old clients, the old user and the old refresh token.
@@ -22,7 +22,7 @@ from django.db import connection
 
 from tests.serving import ROOT, ExampleSite
 
-STOCK_DOT = "tests.adoption.stock_dot_settings"
+STOCK_DOT = "tests.dot.stock_dot_settings"
 
 
 def readme_block() -> str:
@@ -74,7 +74,7 @@ def test_a_stock_dot_database_is_adopted_and_its_clients_users_and_sessions_keep
     # -- the old site: DOT's migrations, DOT's models, DOT's token endpoint ----------------
     dot = _env(dot_database_url, STOCK_DOT)
     run([*manage, "migrate", "--noinput", "-v", "0"], dot)
-    old = json.loads(run([sys.executable, "-m", "tests.adoption.seed_dot"], dot).stdout)
+    old = json.loads(run([sys.executable, "-m", "tests.dot.seed_dot"], dot).stdout)
 
     # -- flex-auth-django added as the README says: migrate and check name the command -------
     flex = _env(dot_database_url, "example_project.settings")

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import pytest
 
 from flex_auth_django.models import AccessToken, AuthorizationCode, RefreshToken
-from tests.login_as import make_code
-from tests.postgres.test_races import THREADS, TOKEN_URL, _post, run_at_once
+from tests.console import make_code
+from tests.tokens.test_races import THREADS, TOKEN_URL, _post, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -112,9 +112,9 @@ def test_a_verified_email_check_that_cannot_be_imported_fails_loudly(settings, d
     ("value", "errors"),
     [
         (None, []),
-        ("tests.unit.test_idp_units.a_check", []),
+        ("tests.idp.test_units.a_check", []),
         ("no.such.module.check", ["flex_auth.E132"]),
-        ("tests.unit.test_idp_units.NOT_CALLABLE", ["flex_auth.E132"]),
+        ("tests.idp.test_units.NOT_CALLABLE", ["flex_auth.E132"]),
         ("nodots", ["flex_auth.E131"]),
     ],
 )

@@ -17,8 +17,8 @@ from flex_auth_django.console import intents, pkce
 from flex_auth_django.models import AuthorizationCode
 from flex_auth_django.tokens import digests
 from tests.admin.conftest import grant
+from tests.console import MARKETPLACE_URL, REDIRECT_URI, marketplace, verifier
 from tests.factories import ApplicationFactory, UserFactory
-from tests.login_as import MARKETPLACE_URL, REDIRECT_URI, marketplace, verifier
 
 pytestmark = pytest.mark.django_db
 

@@ -173,7 +173,7 @@ def test_inactive_users_are_refused_even_when_linked(idp, app, oidc_idp, local_i
 
 def test_a_custom_verified_email_hook_decides(idp, app, oidc_idp, local_idp):
     user = UserFactory(email="hooked@example.com")
-    with override_settings(FLEX_AUTH={"VERIFIED_EMAIL_CHECK": "tests.http.test_auth_with_idp.verified_if_hooked"}):
+    with override_settings(FLEX_AUTH={"VERIFIED_EMAIL_CHECK": "tests.idp.test_auth_with_idp.verified_if_hooked"}):
         assert login(idp, app, oidc_idp, local_idp.mint(email=user.email)).status_code == 200
 
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from flex_auth_django.console import intents
 from tests.admin.conftest import grant
+from tests.console import MARKETPLACE_URL, marketplace
 from tests.factories import ApplicationFactory, UserFactory
-from tests.login_as import MARKETPLACE_URL, marketplace
 
 pytestmark = pytest.mark.django_db
 

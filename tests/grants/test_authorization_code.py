@@ -11,8 +11,8 @@ from django.utils import timezone
 from flex_auth_django import signals
 from flex_auth_django.models import AccessToken, AuthorizationCode, RefreshToken, Session, TokenKind
 from tests.conftest import SDK_TOKEN_URL, Endpoint
+from tests.console import REDIRECT_URI, make_code, marketplace, verifier
 from tests.factories import ApplicationFactory, UserFactory
-from tests.login_as import REDIRECT_URI, make_code, marketplace, verifier
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.test import Client
 from flex_auth_django.models import IdentityLink
 from tests.factories import ApplicationFactory
 from tests.idp_fixtures import IDP_URL, idp_params
-from tests.postgres.test_races import run_at_once
+from tests.tokens.test_races import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,6 @@
 """Fill a stock DOT database the way a running DOT site did: applications, a user, live and dead tokens.
 
-Run as `python -m tests.adoption.seed_dot` with DJANGO_SETTINGS_MODULE=tests.adoption.stock_dot_settings;
+Run as `python -m tests.dot.seed_dot` with DJANGO_SETTINGS_MODULE=tests.dot.stock_dot_settings;
 prints the credentials (JSON) the adoption test then uses against flex-auth-django. The user's
 session is obtained from DOT's own token endpoint (password grant), so the refresh token, its
 checksum and scope are exactly what DOT writes.

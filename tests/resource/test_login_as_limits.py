@@ -6,8 +6,8 @@ import pytest
 
 from flex_auth_django.models import AccessToken
 from tests.conftest import exchange
+from tests.console import make_code
 from tests.factories import AccessTokenFactory
-from tests.login_as import make_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 

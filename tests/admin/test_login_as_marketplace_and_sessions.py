@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from flex_auth_django.models import AccessToken, Application, Session
 from tests.admin.conftest import app_url, session_url
+from tests.console import make_code
 from tests.factories import ApplicationFactory, RefreshTokenFactory
-from tests.login_as import make_code
 
 pytestmark = pytest.mark.django_db
 

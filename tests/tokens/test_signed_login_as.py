@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from flex_auth_django.models import AccessToken, Session, TokenKind
-from tests.login_as import make_code
+from tests.console import make_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 

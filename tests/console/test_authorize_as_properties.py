@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from flex_auth_django.console import pkce
 from tests.admin.conftest import grant
+from tests.console import REDIRECT_URI, marketplace
 from tests.factories import UserFactory
-from tests.login_as import REDIRECT_URI, marketplace
 
 pytestmark = pytest.mark.django_db
 

@@ -170,7 +170,7 @@ class TestAuthorizationCodeContract(GrantContract):
         )
 
     def request(self, token_endpoint, app):
-        from tests.login_as import make_code
+        from tests.console import make_code
 
         return make_code(app).token_params(client_secret=app.secret)
 
