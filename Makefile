@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-browser test-packaging lint sdk-deps bench dist clean
+.PHONY: install demo test test-browser test-packaging lint sdk-deps bench dist docs clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/.created
 # Only what the demo needs: the package and the `demo` extra, no test tools.
 $(VENV)/.demo-installed: pyproject.toml | $(VENV)/.created
 	$(PIP) install --quiet -e ".[demo]"
+	touch $@
+
+# The docs extra (Sphinx, Furo, MyST), for `make docs`.
+$(VENV)/.docs-installed: pyproject.toml | $(VENV)/.created
+	$(PIP) install --quiet -e ".[docs]"
 	touch $@
 
 # The official Sharetribe SDKs, for the end-to-end tests (tests/sdk).
@@ -62,9 +67,15 @@ dist: install
 test-packaging: install
 	bash tests/packaging/smoke.sh
 
+# The docs site into docs/_build/html, strictly: a warning (a broken link or cross-reference,
+# a bad docstring) fails the build. Offline: nothing is fetched while building.
+docs: $(VENV)/.docs-installed
+	$(VENV)/bin/sphinx-build -b html -W --keep-going -n -q -E docs docs/_build/html
+	@echo "The docs: docs/_build/html/index.html"
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) tests/sdk/node_modules db.sqlite3 dist build
+	rm -rf $(VENV) tests/sdk/node_modules db.sqlite3 dist build docs/_build

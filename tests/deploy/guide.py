@@ -1,4 +1,4 @@
-"""The README's Debian 12 deploy block, read the way a person runs it: as commands, in order.
+"""The deployment guide's Debian 12 block, read the way a person runs it: as commands, in order.
 
 `replay(block)` walks the commands over a model of a fresh Debian 12 host (what exists at
 first, what each command needs and what it makes) and returns every command that uses a user,
@@ -17,6 +17,7 @@ from configparser import ConfigParser
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.docs.pages import page
 from tests.serving import ROOT
 
 # What `apt-get install` brings: commands, users, paths.
@@ -38,8 +39,8 @@ BASE_PATHS = {"/", "/dev/null", "/etc", "/etc/systemd/system", "/srv", "/var", "
 
 
 def readme_section() -> str:
-    readme = (ROOT / "README.md").read_text()
-    return readme.split("## Deploying to production\n", 1)[1].split("\n## ", 1)[0]
+    """The deployment guide up to its first subsection (docs/guides/deployment.md)."""
+    return page("guides/deployment.md").split("\n## ", 1)[0]
 
 
 def guide_block() -> str:

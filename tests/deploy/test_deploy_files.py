@@ -1,4 +1,4 @@
-"""deploy/, compose.yaml and the Dockerfile say what the README says, and their commands run."""
+"""deploy/, compose.yaml and the Dockerfile say what the deployment guide says, and their commands run."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from configparser import ConfigParser
 import yaml
 
 from tests.deploy.conftest import manage, production_env
+from tests.docs.pages import page
 from tests.serving import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -80,13 +81,17 @@ def test_the_site_unit_serves_with_deploy_serve_sh():
     assert "server 127.0.0.1:8000;" in (DEPLOY / "nginx.conf").read_text()
 
 
+def deployment_intro() -> str:
+    """The deployment guide up to its first subsection: the variable table and the Debian block."""
+    return page("guides/deployment.md").split("\n## ", 1)[0]
+
+
 def compose() -> dict:
     return yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 
-def test_the_readme_lists_every_required_variable():
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Deploying to production", 1)[1].split("\n## ", 1)[0]
+def test_the_guide_lists_every_required_variable():
+    section = deployment_intro()
     for name in ("DJANGO_SETTINGS_MODULE", *settings_production_required()):
         assert f"| `{name}` | yes |" in section, name
 
@@ -108,8 +113,8 @@ def test_compose_runs_site_postgres_and_redis_with_every_required_setting():
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]  # only the proxy on this host reaches it
 
 
-def test_the_readme_documents_every_variable_deploy_serve_sh_reads():
-    section = (ROOT / "README.md").read_text().split("## Deploying to production", 1)[1].split("\n## ", 1)[0]
+def test_the_guide_documents_every_variable_deploy_serve_sh_reads():
+    section = deployment_intro()
     table = [line for line in section.splitlines() if line.startswith("| `")]
     read = set(re.findall(r"\$\{(\w+):-", (DEPLOY / "serve.sh").read_text()))
     assert "WSGI_APP" in read

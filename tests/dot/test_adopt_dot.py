@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -20,14 +19,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import connection
 
+from tests.docs.pages import blocks, page
 from tests.serving import ROOT, ExampleSite
 
 STOCK_DOT = "tests.dot.stock_dot_settings"
 
 
 def readme_block() -> str:
-    section = (ROOT / "README.md").read_text().split("## Coming from django-oauth-toolkit", 1)[1]
-    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    """The guide's commands (docs/guides/dot.md)."""
+    return blocks(page("guides/dot.md"), "sh")[0]
 
 
 def run(args: list[str], env: dict[str, str], *, check: bool = True) -> subprocess.CompletedProcess:

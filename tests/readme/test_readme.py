@@ -1,20 +1,19 @@
-"""Every line of the README's "Try it" block works against a real server of the example site."""
+"""Every line of the getting-started page's "Try it" block works against a real server of the example
+site, and the grants guide's test-client block gets a token."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
 import pytest
 
+from tests.docs.pages import block
 from tests.serving import ROOT, ExampleSite
 
 
 def try_it_block() -> str:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Try it", 1)[1]
-    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return block("getting-started.md", "## Try it", "sh")
 
 
 def test_block_exercises_every_endpoint():
@@ -34,23 +33,17 @@ def test_readme_curl_lines_work(tmp_path):
         # Every curl must answer 2xx; each response is printed for the record.
         script = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; echo; }\n' + block
         result = subprocess.run(["bash", "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, f"README block failed:\n{result.stdout}\n{result.stderr}"
+        assert result.returncode == 0, f"Try it block failed:\n{result.stdout}\n{result.stderr}"
         outputs = [line for line in result.stdout.splitlines() if line.startswith("{")]
         assert len(outputs) == 8, result.stdout
         assert all('"error"' not in line for line in outputs)
         assert '"active":true' in result.stdout
 
 
-def python_block(heading: str) -> str:
-    """The first ```python block under `heading` in the README."""
-    section = (ROOT / "README.md").read_text().split(heading, 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
-
-
 @pytest.mark.django_db
 def test_readme_test_client_block_gets_a_token(client, marketplace_app):
     namespace = {"client": client, "client_id": str(marketplace_app.client_id)}
-    exec(python_block("### Calling the endpoints from Django's test client"), namespace)  # noqa: S102
+    exec(block("guides/grants.md", "## Calling the endpoints from Django's test client", "python"), namespace)  # noqa: S102
     from flex_auth_django import tokens
 
     token = tokens.live_access(namespace["access_token"])  # signed by default: no row to look at

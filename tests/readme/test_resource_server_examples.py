@@ -1,10 +1,9 @@
-"""The README's external resource-server examples (PyJWT and Node `jose`) verify real tokens of a
+"""The signed-tokens guide's external resource-server examples (PyJWT and Node `jose`) verify real tokens of a
 running example site against its JWKS, and refuse forged ones."""
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import uuid
@@ -13,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from flex_auth_django.tokens.formats.signed import DEVELOPMENT_ISSUER
-from tests.serving import ROOT, ExampleSite
+from tests.docs.pages import block
+from tests.serving import ExampleSite
 
 pytestmark = [pytest.mark.sdk]
 
@@ -22,9 +22,7 @@ README_ISSUER = "https://auth.example.com"
 
 
 def readme_block(language: str, after: str) -> str:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### External resource servers", 1)[1]
-    return re.search(rf"{re.escape(after)}.*?```{language}\n(.*?)```", section, re.S).group(1)
+    return block("guides/signed-tokens.md", "## External resource servers", language, after=after)
 
 
 def localised(code: str, base: str) -> str:
