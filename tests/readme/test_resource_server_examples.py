@@ -17,7 +17,7 @@ from tests.serving import ExampleSite
 
 pytestmark = [pytest.mark.sdk]
 
-SDK_DIR = Path(__file__).resolve().parent
+SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"  # make sdk-deps installs jose beside the SDKs
 README_ISSUER = "https://auth.example.com"
 
 
