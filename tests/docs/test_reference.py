@@ -203,3 +203,21 @@ def test_every_signal_is_sent_with_the_arguments_its_section_lists():
     assert sorted(sent) == sorted(signal_names()), "a signal that nothing sends (or the search missed it)"
     for name, arguments in documented_signals().items():
         assert arguments == sent[name], f"{name}: documented {sorted(arguments)}, sent with {sorted(sent[name])}"
+
+
+# -- release notes -------------------------------------------------------------------------------
+
+UPGRADING_HEADINGS = ("### Migrations", "### Settings and import paths", "### Behaviour changes", "### Steps")
+
+
+def test_every_release_since_the_first_has_an_upgrading_section():
+    releases = re.findall(r"^## \[([^\]]+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert releases[0] == "Unreleased" and releases[-1] == "0.1.0"
+    text = page("upgrading.md")
+    sections = dict(re.findall(r"^## (.+)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
+    for release in releases[:-1]:  # the first release upgrades from nothing
+        wanted = "unreleased" if release == "Unreleased" else f"to {release}"
+        matching = [body for title, body in sections.items() if wanted in title.lower()]
+        assert matching, f"docs/upgrading.md has no section for {release}"
+        for heading in UPGRADING_HEADINGS:
+            assert f"\n{heading}\n" in "\n" + matching[0], f"{release}: no {heading!r}"
