@@ -214,7 +214,7 @@ def test_every_release_since_the_first_has_an_upgrading_section():
     releases = re.findall(r"^## \[([^\]]+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
     assert releases[0] == "Unreleased" and releases[-1] == "0.1.0"
     text = page("upgrading.md")
-    sections = dict(re.findall(r"^## (.+)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
+    sections = dict(re.findall(r"^## ([^\n]+)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
     for release in releases[:-1]:  # the first release upgrades from nothing
         wanted = "unreleased" if release == "Unreleased" else f"to {release}"
         matching = [body for title, body in sections.items() if wanted in title.lower()]
