@@ -862,7 +862,7 @@ def render(
     lines = [
         "# Benchmark results",
         "",
-        "Written by `bench/run.py` (see its docstring and the README's Performance section for the method).",
+        "Written by `bench/run.py` (see its docstring and the docs' Performance guide for the method).",
         "Only ratios measured in one run mean anything; absolute numbers depend on the machine and its load.",
         "",
         "## Machine",

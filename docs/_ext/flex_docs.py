@@ -3,6 +3,7 @@
 - ``{flex-command} NAME``: a management command's help, usage and options, from its own
   argparse parser (the options Django adds to every command are left out).
 - ``{flex-urls} MODULE``: the routes of a URLconf module, with their URL names and views.
+- ``performance-targets.svg``: the performance guide's targets table as a chart.
 - ``openapi.json``: `flex_auth_django.protocol.openapi.document()` written next to the pages
   (``_generated/openapi.json``, linked from the endpoints reference).
 
@@ -12,7 +13,9 @@ tests/docs/ checks that every command, setting, check id and signal has its entr
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +136,45 @@ def write_openapi(app: Any) -> None:
         target.write_text(text + "\n")
 
 
+def _ratio(cell: str) -> float | None:
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(x|%)", cell)
+    if match is None:
+        return None
+    return float(match.group(1)) / (100 if match.group(2) == "%" else 1)
+
+
+def write_targets_chart(app: Any) -> None:
+    """guides/performance.md's targets table as a bar chart: each measured ratio against its target."""
+    text = (Path(app.srcdir) / "guides" / "performance.md").read_text()
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) == 4 and cells[1].startswith(">="):
+            target, measured = _ratio(cells[1]), _ratio(cells[2])
+            if target and measured is not None:
+                rows.append((re.sub(r"`", "", cells[0]), target, measured))
+    width, label, bar, height = 860, 430, 360, 30
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height * len(rows) + 40}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<text x="{label}" y="14">measured / target (the line is the target)</text>',
+    ]
+    for i, (name, target, measured) in enumerate(rows):
+        y = 24 + i * height
+        share = min(measured / target, 2.0)
+        colour = "#2e7d32" if measured >= target else "#c62828"
+        out.append(f'<text x="0" y="{y + 15}">{html.escape(name[:70])}</text>')
+        out.append(f'<rect x="{label}" y="{y + 3}" width="{share * bar / 2:.1f}" height="16" fill="{colour}"/>')
+        out.append(f'<line x1="{label + bar / 2}" y1="{y}" x2="{label + bar / 2}" y2="{y + 22}" stroke="#000"/>')
+        out.append(f'<text x="{label + share * bar / 2 + 4:.1f}" y="{y + 15}">{measured:g} vs {target:g}</text>')
+    out.append("</svg>")
+    GENERATED.mkdir(exist_ok=True)
+    (GENERATED / "performance-targets.svg").write_text("\n".join(out) + "\n")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("flex-command", CommandDirective)
     app.add_directive("flex-urls", UrlsDirective)
     app.connect("builder-inited", write_openapi)
+    app.connect("builder-inited", write_targets_chart)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
