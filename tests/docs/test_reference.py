@@ -221,3 +221,17 @@ def test_every_release_since_the_first_has_an_upgrading_section():
         assert matching, f"docs/upgrading.md has no section for {release}"
         for heading in UPGRADING_HEADINGS:
             assert f"\n{heading}\n" in "\n" + matching[0], f"{release}: no {heading!r}"
+
+
+# -- file paths ----------------------------------------------------------------------------------
+
+
+def test_every_repository_path_the_docs_name_exists():
+    """`tests/...`, `deploy/...`, `bench/...` and `example_project/...` paths in code spans are real files."""
+    named = re.compile(r"`((?:tests|deploy|bench|example_project)/[\w./-]+\.(?:py|sh|js|md|conf|json|service|timer))`")
+    texts = {path: page(path) for path in ("getting-started.md", "development.md")}
+    texts |= {str(p.relative_to(ROOT / "docs")): p.read_text() for p in (ROOT / "docs").glob("*/*.md")}
+    texts["README.md"] = (ROOT / "README.md").read_text()
+    missing = [f"{where}: {path}" for where, text in texts.items() for path in named.findall(text)]
+    assert [m for m in missing if not (ROOT / m.split(": ", 1)[1]).exists()] == []
+    assert missing, "the pattern found no path at all"
