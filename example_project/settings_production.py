@@ -7,7 +7,7 @@ FLEX_SIGNING_KEY_RETIRED_FILES, comma-separated, for rotation). Optional: FLEX_N
 (default 1, one reverse proxy such as nginx in front), FLEX_CORS_ALLOWED_ORIGINS (browser
 clients' origins, comma-separated), FLEX_DIGEST_KEYS ("k2:KEY,k1:OLDKEY", current first),
 DJANGO_STATIC_ROOT, FLEX_SECURITY_LOG (a file for the security events; stdout otherwise),
-DJANGO_HSTS_SECONDS. README: "Deploying to production".
+DJANGO_HSTS_SECONDS. The docs: guides/deployment.md.
 
 Every check here runs before the base settings are imported: those make development defaults
 (a `.secret_key`, a signing key in `.dev-keys/`) for whatever is unset, and a production
@@ -33,7 +33,8 @@ HOW_TO_SET = {
     "FLEX_SIGNING_KEY_FILE": (
         "FLEX_SIGNING_KEY_FILE names the private key that signs access tokens, the same file on every host; "
         "make one with `manage.py flex_generate_signing_key --state active --out PATH` "
-        "(README, 'Deploying to production'). No development key is made in production."
+        "(https://flex-auth-django.readthedocs.io/en/latest/guides/deployment.html). "
+        "No development key is made in production."
     ),
 }
 _missing = [name for name in REQUIRED if not os.environ.get(name)]

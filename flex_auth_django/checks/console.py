@@ -29,7 +29,7 @@ def check_login_as_button(app_configs, **kwargs) -> list[checks.CheckMessage]:
             hint=(
                 "List 'flex_auth_django' before 'django.contrib.admin' in INSTALLED_APPS, or add "
                 "{% load flex_login_as %}{% login_as_button %} to your own object tools and silence "
-                "flex_auth.W030 (README, 'Login as user')."
+                "flex_auth.W030 (https://flex-auth-django.readthedocs.io/en/latest/guides/login-as.html)."
             ),
             id="flex_auth.W030",
         )

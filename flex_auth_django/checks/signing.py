@@ -35,7 +35,12 @@ def check_signing_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
         return []  # reported by check_flex_settings
     ring = build(entries)
     messages: list[checks.CheckMessage] = [
-        checks.Error(problem, hint="README, 'Signed access tokens'.", id="flex_auth.E040") for problem in ring.problems
+        checks.Error(
+            problem,
+            hint="https://flex-auth-django.readthedocs.io/en/latest/guides/signed-tokens.html#signing-keys",
+            id="flex_auth.E040",
+        )
+        for problem in ring.problems
     ]
     if signed_kinds and ring.active is None and entries:
         messages.append(

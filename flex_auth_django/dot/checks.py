@@ -30,7 +30,7 @@ def check_dot_wiring(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 checks.Error(
                     f"{name} must be {expected!r}.",
                     id="flex_auth.E001",
-                    hint="See README, 'Adding it to an existing site'.",
+                    hint="See https://flex-auth-django.readthedocs.io/en/latest/getting-started.html#adding-it-to-an-existing-site",
                 )
             )
     dot = getattr(settings, "OAUTH2_PROVIDER", {}) or {}

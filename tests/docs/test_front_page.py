@@ -77,3 +77,19 @@ def test_the_compatibility_matrix_is_pyprojects(project):
 def test_the_docs_pages_the_feature_list_promises_exist():
     for path in ("getting-started.md", "guides/deployment.md", "guides/dot.md", "reference/settings.md"):
         assert page(path).startswith("# ")
+
+
+def test_every_docs_url_in_the_code_names_a_page_and_heading_of_the_site():
+    """Check hints and error messages point into the docs: each page exists, and so does its anchor."""
+    sources = [*(ROOT / "flex_auth_django").rglob("*.py"), *(ROOT / "example_project").rglob("*.py")]
+    urls = {u for path in sources for u in re.findall(rf"{re.escape(PUBLISHED)}[\w/.#-]+", path.read_text())}
+    assert len(urls) >= 4
+    for url in urls:
+        path, _, anchor = url.removeprefix(PUBLISHED).partition("#")
+        text = page(path.replace(".html", ".md"))
+        if anchor:
+            headings = [
+                re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
+                for h in re.findall(r"^#+ (.+)$", text, re.M)
+            ]
+            assert anchor in headings, url

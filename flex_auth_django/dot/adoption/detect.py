@@ -14,7 +14,7 @@ MESSAGE = (
     "applied, flex_auth_django.0001_initial is not), so `migrate` cannot apply our first migration "
     "before DOT's. Run `manage.py flex_adopt_dot`: it creates our tables and imports DOT's "
     "applications and live refresh tokens; then run `manage.py migrate`. "
-    "See README, 'Coming from django-oauth-toolkit'."
+    "See https://flex-auth-django.readthedocs.io/en/latest/guides/dot.html"
 )
 
 
