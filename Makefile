@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-browser test-packaging lint sdk-deps bench dist docs clean
+.PHONY: install demo test test-browser test-packaging lint sdk-deps bench faults soak dist docs clean
 
 install: $(VENV)/.installed
 
@@ -57,6 +57,17 @@ test-browser: install sdk-deps
 # Options: make bench BENCH_ARGS="--help".
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Faults under mixed load on servers of its own (PostgreSQL, Redis, gunicorn on free loopback
+# ports; the machine's are never touched): PostgreSQL restarted, crashed and down, Redis restarted
+# and emptied; writes bench/faults.md (about 2.5 minutes). FAULTS_ARGS="--short" is the test's version.
+faults: install
+	$(PY) bench/faults.py $(FAULTS_ARGS)
+
+# The same load for 30 minutes with the workers' RSS sampled each minute; writes bench/soak.md.
+# SOAK_ARGS="--minutes 3" for a trial.
+soak: install
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 # The wheel and the sdist into dist/ (pip install dist/flex_auth_django-*.whl).
 dist: install
