@@ -84,7 +84,7 @@ class Config:
 
 
 FULL = Config(warmup=5, baseline=15, observe=20, vanish_down=8, outage=6, window=10)
-SHORT = Config(warmup=3, baseline=6, observe=9, vanish_down=4, outage=0)
+SHORT = Config(warmup=2, baseline=5, observe=8, vanish_down=4, outage=0)
 
 
 @dataclass
@@ -99,7 +99,8 @@ class Fault:
     unavailable: int = 0
     revocations: dict = field(default_factory=dict)
     during: dict = field(default_factory=dict)  # revocation checks while the service was down (the long faults)
-    cache_keys: tuple[int, int] | None = None  # Redis keys before the fault and once it is back
+    cache_keys: int | None = None  # keys in Redis before the fault
+    cache_kept: bool | None = None  # whether a key written before the fault was there once Redis was back
     timeline: list = field(default_factory=list)  # (second, correct answers, 503s) around the fault
 
 
@@ -259,20 +260,20 @@ def inject(fault: Fault, stack: Stack, load: MixedLoad, revocations: Revocations
         stack.pg.stop("immediate")
         stack.pg.start()
     elif kind == "redis_restart":
-        before = stack.redis.keys()
+        fault.cache_keys = stack.redis.mark()
         fault.started = load.clock()
         stack.redis.stop(keep=True)
         stack.redis.start()
-        fault.cache_keys = (before, stack.redis.keys())
+        fault.cache_kept = stack.redis.marked()
     elif kind == "redis_vanish":
-        before = stack.redis.keys()
+        fault.cache_keys = stack.redis.mark()
         fault.started = load.clock()
         stack.redis.stop(keep=False)
         time.sleep(config.vanish_down / 2)
         fault.during = revocations.check(wait_for_answers=0)
         time.sleep(max(0.0, config.vanish_down - (load.clock() - fault.started)))
         stack.redis.start()
-        fault.cache_keys = (before, stack.redis.keys())
+        fault.cache_kept = stack.redis.marked()
     else:
         raise ValueError(fault.name)
     fault.back = load.clock()
@@ -473,8 +474,10 @@ def render(result: dict, config: Config) -> str:
             answers = Counter(f["during"].values())
             lines.append(f"  {f['name']}: " + ", ".join(f"{v} {k}" for k, v in sorted(answers.items())) + ".")
     for f in result["faults"]:
-        if f["cache_keys"]:
-            lines.append(f"- {f['name']}: Redis held {f['cache_keys'][0]} keys before, {f['cache_keys'][1]} once back.")
+        if f["cache_kept"] is not None:
+            kept = "still there" if f["cache_kept"] else "gone"
+            name, keys = f["name"], f["cache_keys"]
+            lines.append(f"- {name}: Redis held {keys} keys; a key written just before was {kept} afterwards.")
     log = result["site_log"]
     events = ", ".join(f"{k} {v:,}" for k, v in sorted(result["security_log"].items()))
     lines += [

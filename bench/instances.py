@@ -222,8 +222,17 @@ class Redis:
             with contextlib.suppress(FileNotFoundError):
                 (self.dir / "dump.rdb").unlink()
 
-    def keys(self) -> int:
-        return int(self.client().dbsize())
+    MARKER = "flex-faults:marker"  # no key of the site's: they all carry its KEY_PREFIX
+
+    def mark(self) -> int:
+        """Write the marker key; returns how many keys Redis holds (the marker included)."""
+        client = self.client()
+        client.set(self.MARKER, b"1")
+        return int(client.dbsize())
+
+    def marked(self) -> bool:
+        """Whether the marker survived: the site writes keys at once, so counting them would not tell."""
+        return bool(self.client().exists(self.MARKER))
 
 
 class Site:
