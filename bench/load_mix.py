@@ -477,7 +477,7 @@ class MixedLoad:
         state: dict = {}
         interval = self.threads / self.rate
         due = self.clock() + rng.random() * interval
-        session: Session | None = None
+        session = self.sessions.get(index)
         while not self.stopping.is_set():
             now = self.clock()
             if due > now:
@@ -507,6 +507,18 @@ class MixedLoad:
             self.sessions[index] = session
 
     def start(self) -> MixedLoad:
+        """Sign the sessions in one after the other, then start the threads.
+
+        Together, the first logins would queue a password hash per thread on the workers
+        at once (seconds on a busy machine, at the client timeout): not what the load
+        is for. Later logins are spread over the run by the weights.
+        """
+        for index in range(self.threads):
+            for _ in range(20):
+                self.sessions[index] = self.login()
+                if self.sessions[index] is not None:
+                    break
+                time.sleep(BACKOFF)
         for index in range(self.threads):
             thread = threading.Thread(target=self._run, args=(index,), name=f"load-{index}", daemon=True)
             thread.start()
