@@ -84,6 +84,11 @@ if (
     # behind a transaction-pooling PgBouncer, which cannot keep prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that drops packets must not hold a worker until its own timeout: after
+    # this many seconds the connection attempt fails and the request is answered 503.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("PG_CONNECT_TIMEOUT", "5"))
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
