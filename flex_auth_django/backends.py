@@ -13,7 +13,7 @@ from . import accounts
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def _simple_upper(value: str) -> str:
+def simple_upper(value: str) -> str:
     """Upper case one character at a time, as PostgreSQL's UPPER() does ("ß" stays, "ı" becomes "I")."""
     return "".join(upper if len(upper := c.upper()) == 1 else c for c in value)
 
@@ -27,7 +27,7 @@ def fold_like_lookup(value: str, vendor: str) -> str:
     """
     if vendor == "sqlite":
         return value.translate(_ASCII_UPPER)
-    return _simple_upper(value)
+    return simple_upper(value)
 
 
 class EmailBackend(ModelBackend):

@@ -3,7 +3,22 @@
 The web template calls `current_user/create_with_idp` after `auth_with_idp` refused a
 token (no account yet), then `auth_with_idp` again with the same token: nothing here
 consumes the token, so that pair works. The new user's email counts as verified only
-when it is the address the token itself says is verified.
+when it is the same mailbox as the one the token itself says is verified.
+
+Which addresses are taken (409 `email-taken`): the same mailbox as an existing account's
+(mailbox.py, the linking rule), and also every address the site's own email lookup takes
+for an existing one: the database's case-insensitive match that EmailBackend, the
+password grant and the throttle use (UPPER() on PostgreSQL, where "bob@kıwı.example"
+equals "bob@kiwi.example"; ASCII only on SQLite). Such an address is another mailbox,
+so it never links to the existing account; but an account created with it would make
+that lookup find two users for the existing user's own address, and EmailBackend signs
+neither in: a stranger could lock the existing user out of password sign-in by signing
+up with a look-alike. Look-alikes that no lookup equates (the Kelvin sign, full-width
+letters, another script's letters, an NFD spelling) are distinct to every email lookup
+and may sign up as accounts of their own; they never sign in as the look-alike's owner.
+(With Django's User the new username is the address, which create_user() normalises to
+NFKC: an address whose NFKC form is an existing username is taken too, by that unique
+username.)
 """
 
 from __future__ import annotations
@@ -20,10 +35,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from ..backends import simple_upper
 from ..settings import flex_settings
 from .identity import TokenRejected
 from .login import find_provider, verify
-from .matching import burn, link, linked_user
+from .mailbox import same_mailbox, spellings, unicode_form
+from .matching import MAX_CANDIDATES, burn, candidates, link, linked_user
 from .verified_email import mark_verified
 
 
@@ -61,9 +78,12 @@ def _signing_up(email: str) -> Iterator[None]:
     """One sign-up per address at a time (across processes, through the cache).
 
     The user model need not have a unique email, so two concurrent sign-ups could both
-    find the address free; the second one is told it is taken.
+    find the address free; the second one is told it is taken. The lock is keyed on the
+    address in U-label form, upper-cased a character at a time (as PostgreSQL's UPPER()),
+    so spellings of one mailbox and look-alikes the lookup equates take the same lock.
     """
-    key = "flex-auth:idp-signup:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    folded = simple_upper(unicode_form(email))
+    key = "flex-auth:idp-signup:" + hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     cache = caches[flex_settings.IDP_CACHE]
     try:
         acquired = cache.add(key, 1, timeout=SIGNUP_LOCK_SECONDS)
@@ -83,8 +103,16 @@ def _signing_up(email: str) -> Iterator[None]:
 
 
 def _email_taken(email: str) -> bool:
+    """Whether an account has this mailbox, or an address the site's email lookup equates with it (module docstring)."""
     User = get_user_model()
-    return User._default_manager.filter(**{f"{User.get_email_field_name()}__iexact": email}).exists()
+    if User._default_manager.filter(**{f"{User.get_email_field_name()}__iexact": email.strip()}).exists():
+        return True  # what EmailBackend's lookup would find for this address
+    if len(spellings(email)) == 1:
+        return False  # no other form of the domain to look for
+    found = candidates(email)  # the domain's A-label and U-label forms too
+    if len(found) >= MAX_CANDIDATES:
+        return True  # more look-alikes than we read: refuse rather than miss one
+    return any(same_mailbox(getattr(user, User.get_email_field_name(), ""), email) for user in found)
 
 
 def create_user_with_idp(
@@ -114,6 +142,9 @@ def create_user_with_idp(
     except ValidationError:
         raise InvalidEmail() from None
     User = get_user_model()
+    normalize = getattr(User._default_manager, "normalize_email", None)
+    if normalize is not None:
+        address = normalize(address)  # what create_user() stores (its domain lower-cased): check that
     fields: dict[str, Any] = {User.get_email_field_name(): address}
     if User.USERNAME_FIELD != User.get_email_field_name():
         fields[User.USERNAME_FIELD] = address
@@ -130,7 +161,7 @@ def create_user_with_idp(
             user = User._default_manager.create_user(password=None, **fields)  # no usable password
             if not link(provider, identity.subject, user, how="signup"):
                 raise AlreadyLinked()  # linked concurrently: the user just created is rolled back
-            if identity.email_verified and identity.email and identity.email.lower() == address.lower():
+            if identity.email_verified and same_mailbox(identity.email, address):
                 mark_verified(user)
     except IntegrityError:
         raise EmailTaken() from None  # a concurrent sign-up (or a username) took it

@@ -4,7 +4,9 @@ Django has no such notion, so FLEX_AUTH['VERIFIED_EMAIL_CHECK'] names a callable
 bool. The default asks django-allauth's EmailAddress (verified, for the user's current
 address) when allauth is installed, and otherwise our VerifiedEmail rows. It never says
 yes for an address nobody verified: linking an IdP account by email to an unverified
-account would hand the account to whoever registered that address first.
+account would hand the account to whoever registered that address first. A verification
+counts for the user's current address only when it is the same mailbox (mailbox.py),
+never a look-alike the database's case-insensitive match would equate.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from ..settings import flex_settings, on_reload
+from .mailbox import same_mailbox
 from .models import VerifiedEmail
 
 ALLAUTH = "allauth.account"
@@ -34,8 +37,10 @@ def default_check(user: Any) -> bool:
         return False
     if apps.is_installed(ALLAUTH):
         EmailAddress = apps.get_model("account", "EmailAddress")
-        return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
-    return VerifiedEmail.objects.filter(user=user, email__iexact=email).exists()
+        verified = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    else:
+        verified = VerifiedEmail.objects.filter(user=user).values_list("email", flat=True)
+    return any(same_mailbox(address, email) for address in verified)
 
 
 @lru_cache(maxsize=1)
