@@ -6,28 +6,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
+from django.db.models import Q
 
 from . import accounts
 
-_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def simple_upper(value: str) -> str:
-    """Upper case one character at a time, as PostgreSQL's UPPER() does ("ß" stays, "ı" becomes "I")."""
-    return "".join(upper if len(upper := c.upper()) == 1 else c for c in value)
-
-
-def fold_like_lookup(value: str, vendor: str) -> str:
-    """`value` folded as the database folds it in `email__iexact`, so equal folds are what that lookup equates.
-
-    PostgreSQL (and Oracle, MySQL) compare UPPER(email) = UPPER(%s), which maps single
-    characters ("ı" and "ſ" to "I" and "S", not the Kelvin sign or full-width letters);
-    SQLite's LIKE folds ASCII letters only.
-    """
-    if vendor == "sqlite":
-        return value.translate(_ASCII_UPPER)
-    return simple_upper(value)
+# The database's fold, for keys (re-exported: the throttle's keys live in accounts).
+simple_upper = accounts.simple_upper
+fold_like_lookup = accounts.fold_like_lookup
 
 
 class EmailBackend(ModelBackend):
@@ -38,14 +23,17 @@ class EmailBackend(ModelBackend):
     email two accounts share matches neither: with ModelBackend listed beside it in
     AUTHENTICATION_BACKENDS, such users still sign in by username (README).
 
-    `resolve_account()` is its lookup, run by the throttle before any hash
-    (flex_auth_django.accounts); `authenticate()` then reuses that result, so the
-    lookup still costs one query.
+    `account_lookup()` tells the throttle (flex_auth_django.accounts) how it looks a name
+    up; the throttle runs that lookup with the other backends' in one query before any
+    hash, and `authenticate()` then reuses the result, so a login still costs one query.
 
     The case-insensitive match (UPPER(email) = UPPER(%s)) cannot use a plain index on
     email; on a large user table add an index on Upper("email") to the user model, or use
     a user model whose USERNAME_FIELD is a unique, normalised email.
     """
+
+    def _where(self, email: str) -> Q:
+        return Q(**{f"{get_user_model().get_email_field_name()}__iexact": email})
 
     def lookup(self, email: str) -> list[Any]:
         """Up to two users whose email matches case-insensitively (two: the match is ambiguous).
@@ -54,20 +42,21 @@ class EmailBackend(ModelBackend):
         """
         if not email.strip():
             return []
-        User = get_user_model()
-        return list(User._default_manager.filter(email__iexact=email)[:2])
+        return list(get_user_model()._default_manager.filter(self._where(email))[: accounts.PER_LOOKUP])
 
-    def resolve_account(self, email: str) -> accounts.Account:
-        """The account `email` signs in as: the user when exactly one matches, else the email as the lookup folds it."""
-        vendor = connections[router.db_for_read(get_user_model())].vendor
-        return accounts.for_matches(email, self.lookup(email), fold_like_lookup(email, vendor))
+    def account_lookup(self, email: str) -> accounts.Lookup | None:
+        """This backend's lookup of `email` for the throttle, with the email folded as the database folds it."""
+        if not email.strip():
+            return None
+        return accounts.Lookup(self._where(email), accounts.folded(email))
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         email = username if username is not None else kwargs.get("email")
         if email is None or password is None:
             return None
         account = accounts.current(email)
-        matches = list(account.matches) if account is not None and account.matches is not None else self.lookup(email)
+        found = account.matches(self) if account is not None else None
+        matches = list(found) if found is not None else self.lookup(email)
         if len(matches) != 1:
             get_user_model()().set_password(password)  # same hashing cost as a real check
             return None

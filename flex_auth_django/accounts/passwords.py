@@ -23,8 +23,11 @@ def check(request: HttpRequest | None, username: str, password: str, ip: str | N
     EmailBackend do; tests/accounts/test_timing.py counts the work), so the time taken does
     not reveal whether the account exists.
     """
-    account = accounts.resolve(username)  # the backend's lookup, before the charge; no hash yet
-    guard = throttling.guard_password(account.key, ip)  # 429 before any hash runs
+    account = accounts.resolve(username)  # every backend's lookup, before the charge; no hash yet
+    # Every account the name resolves to is charged. When it resolves to two different users
+    # (one's username is the other's email), a success must not start the pairs over: whoever
+    # knows one account's password could otherwise reset the other's counter at will.
+    guard = throttling.guard_password(account.keys, ip, reset_pairs=len(account.users) < 2)  # 429 before any hash
     try:
         with accounts.resolved(account):
             user = authenticate(request, username=username, password=password)

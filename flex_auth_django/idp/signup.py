@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from ..backends import simple_upper
+from ..accounts import simple_upper
 from ..settings import flex_settings
 from .identity import TokenRejected
 from .login import find_provider, verify

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..protocol.errors import TemporarilyUnavailable, TooManyRequests
 from ..settings import flex_settings
@@ -186,19 +186,22 @@ def guard_client_secret(ip: str | None) -> Guard:
     return check(counter("client", ip, "THROTTLE_CLIENT_SECRET"))
 
 
-def guard_password(account: str, ip: str | None) -> Guard:
+def guard_password(account: str | Sequence[str], ip: str | None, *, reset_pairs: bool = True) -> Guard:
     """Charge the (account, IP), account and IP counters before a password is verified.
 
-    `account` is accounts.resolve(username).key. The account-wide ceiling is far above the
-    per-(account, IP) limit, so guesses from elsewhere cannot lock the user out before
-    they reach it; a success starts the (account, IP) counter over and only refunds the
+    `account` is accounts.resolve(username).keys: every account the name resolves to is
+    charged. The account-wide ceiling is far above the per-(account, IP) limit, so guesses
+    from elsewhere cannot lock the user out before they reach it; a success starts the
+    (account, IP) counters over (unless `reset_pairs` is False) and only refunds the
     others (resetting the account counter would hand its budget back to a botnet each
     time the user signs in).
     """
-    by_pair = counter("account_ip", f"{account}\x00{normalise_ip(ip or '')}", "THROTTLE_USERNAME")
-    by_account = counter("account", account, "THROTTLE_ACCOUNT")
+    keys = (account,) if isinstance(account, str) else tuple(dict.fromkeys(account))
+    address = normalise_ip(ip or "")
+    by_pair = tuple(counter("account_ip", f"{key}\x00{address}", "THROTTLE_USERNAME") for key in keys)
+    by_account = tuple(counter("account", key, "THROTTLE_ACCOUNT") for key in keys)
     by_ip = counter("ip", ip, "THROTTLE_IP")
-    return charge(by_pair, by_account, by_ip, reset_on_success=(by_pair,))
+    return charge(*by_pair, *by_account, by_ip, reset_on_success=by_pair if reset_pairs else ())
 
 
 def guard_idp(account: str, ip: str | None) -> Guard:
