@@ -11,6 +11,15 @@ auth_failed(reason, error, status, endpoint, client_id, username, grant_type, ip
 identity_linked(provider, user, how)
     an identity-provider account was linked to a user; how is "email" (a verified-email
     match at login) or "signup" (current_user/create_with_idp)
+user_created_with_idp(user, provider, public_data, private_data, protected_data)
+    current_user/create_with_idp created `user` (sender: the user model), linked to an
+    account of `provider`. The three are the body's publicData, privateData and
+    protectedData as parsed (JSON objects, {} when absent, each at most 50,000 characters
+    of JSON; with a Transit parser also its types): store them where the site keeps
+    profiles. Sent inside the sign-up's transaction: what a receiver writes commits or
+    rolls back with the user, and a receiver that raises
+    flex_auth_django.idp.signup.SignupRefused (or a subclass with its own status, code and
+    title) refuses the sign-up with that JSON:API error and creates nobody.
 login_as_started(application, user, staff, family, ip, client_ip)
     a staff member started a Login-as session as `user` (the code was redeemed); `ip` is the
     staff member's address at authorize-as, `client_ip` the marketplace server's at the token
@@ -31,5 +40,6 @@ token_revoked = Signal()
 auth_failed = Signal()
 throttled = Signal()
 identity_linked = Signal()
+user_created_with_idp = Signal()
 login_as_started = Signal()
 code_reuse_detected = Signal()

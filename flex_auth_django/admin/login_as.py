@@ -3,7 +3,9 @@
 Added to the user's change page whatever AUTH_USER_MODEL is, without touching the site's
 user admin: the button is rendered in the change form's object tools (the template
 `admin/change_form_object_tools.html`, or `{% login_as_button %}` in a site's own) and
-posts to a URL of the sessions admin, since what it starts is a session.
+posts to a URL of the sessions admin, since what it starts is a session. The form may
+carry `target_path`, the marketplace page to open once signed in, as Console's link
+does; it is passed on only when it is a same-origin path (console/target_path.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 
-from ..console import intents, marketplace_url, rules
+from ..console import intents, marketplace_url, rules, target_path
 from ..models import ApiType, Application
 
 URL_NAME = "flex_auth_django_session_login_as"
@@ -70,6 +72,11 @@ def start_login_as(request: HttpRequest, user_id: str, admin_site_name: str) -> 
     if application is None:
         messages.error(request, "Choose the marketplace to log in to.")
         return back
+    try:
+        path = target_path.clean(request.POST.get("target_path", "").strip())
+    except target_path.InvalidTargetPath as refused:
+        messages.error(request, str(refused))
+        return back
     key = rules.user_key(target)
     intents.record(request, staff_key=rules.user_key(staff), user_key=key, client_id=str(application.client_id))
-    return HttpResponseRedirect(marketplace_url.initiate_url(application.marketplace_url, key))
+    return HttpResponseRedirect(marketplace_url.initiate_url(application.marketplace_url, key, path))

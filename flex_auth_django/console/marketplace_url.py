@@ -15,6 +15,10 @@ def redirect_uri(marketplace_url: str) -> str:
     return marketplace_url + flex_settings.LOGIN_AS_REDIRECT_PATH
 
 
-def initiate_url(marketplace_url: str, user_id: str) -> str:
-    """Where the admin button sends the browser: the web template's initiate-login-as route."""
-    return f"{marketplace_url}{flex_settings.LOGIN_AS_INITIATE_PATH}?{urlencode({'user_id': user_id})}"
+def initiate_url(marketplace_url: str, user_id: str, target_path: str = "") -> str:
+    """Where the admin button sends the browser: the web template's initiate-login-as route.
+
+    `target_path` (already checked by target_path.clean()) is the page to open once signed in.
+    """
+    query = {"user_id": user_id, **({"target_path": target_path} if target_path else {})}
+    return f"{marketplace_url}{flex_settings.LOGIN_AS_INITIATE_PATH}?{urlencode(query)}"

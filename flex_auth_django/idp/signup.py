@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from .. import signals
 from ..accounts import simple_upper
 from ..settings import flex_settings
 from .identity import TokenRejected
@@ -123,11 +124,14 @@ def create_user_with_idp(
     email: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
+    public_data: Mapping[str, Any] | None = None,
+    private_data: Mapping[str, Any] | None = None,
+    protected_data: Mapping[str, Any] | None = None,
 ) -> Any:
-    """The new user, linked to the token's IdP account.
+    """The new user, linked to the token's IdP account; `signals.user_created_with_idp` gets the extended data.
 
     Raises TokenRejected (bad token or provider), ProviderUnreachable (no verdict),
-    EmailTaken, AlreadyLinked or InvalidEmail.
+    EmailTaken, AlreadyLinked or InvalidEmail, or the SignupRefused a receiver raised.
     """
     provider = find_provider(idp_id, idp_client_id)
     if provider is None:
@@ -163,6 +167,14 @@ def create_user_with_idp(
                 raise AlreadyLinked()  # linked concurrently: the user just created is rolled back
             if identity.email_verified and same_mailbox(identity.email, address):
                 mark_verified(user)
+            signals.user_created_with_idp.send(
+                sender=type(user),
+                user=user,
+                provider=provider,
+                public_data=dict(public_data or {}),
+                private_data=dict(private_data or {}),
+                protected_data=dict(protected_data or {}),
+            )  # inside the transaction: a receiver's writes and refusals go with the user
     except IntegrityError:
         raise EmailTaken() from None  # a concurrent sign-up (or a username) took it
     return user

@@ -187,6 +187,67 @@ class TestStart:
         assert query == {"user_id": ["1"]}
 
 
+class TestTargetPath:
+    """An optional page to open once signed in, passed on as `target_path` only when it is a same-origin path."""
+
+    def test_the_button_has_an_optional_page_field(self, operator):
+        marketplace()
+        form = button(operator.get(user_page(UserFactory())))
+        assert 'name="target_path"' in form and "required" not in form.split('name="target_path"')[1].split(">")[0]
+
+    @pytest.mark.parametrize(
+        "path",
+        ["/", "/l/new-listing/1234", "/account/listings?tab=closed#top", "/s?address=Helsinki%2C%20Finland", "/ö"],
+    )
+    def test_a_path_is_passed_to_initiate_login_as(self, operator, path):
+        app, target = marketplace(), UserFactory()
+        response = operator.post(start_url(target), {"application": app.pk, "target_path": path})
+        assert response.status_code == 302
+        location = urlsplit(response["Location"])
+        assert f"{location.scheme}://{location.netloc}{location.path}" == f"{MARKETPLACE_URL}/api/initiate-login-as"
+        assert parse_qs(location.query) == {"user_id": [str(target.pk)], "target_path": [path]}
+        assert len(operator.session[intents.SESSION_KEY]) == 1
+
+    @pytest.mark.parametrize("path", ["", "   "])
+    def test_no_path_sends_none(self, operator, path):
+        app, target = marketplace(), UserFactory()
+        response = operator.post(start_url(target), {"application": app.pk, "target_path": path})
+        assert response["Location"] == f"{MARKETPLACE_URL}/api/initiate-login-as?user_id={target.pk}"
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            pytest.param("//evil.example/", id="protocol-relative"),
+            pytest.param("/\\evil.example/", id="backslash"),
+            pytest.param("\\evil.example", id="leading backslash"),
+            pytest.param("https://evil.example/", id="absolute URL"),
+            pytest.param("https:evil.example", id="scheme without slashes"),
+            pytest.param("javascript:alert(1)", id="javascript"),
+            pytest.param("account/listings", id="relative"),
+            pytest.param("/a//b", id="double slash inside"),
+            pytest.param("/\t/evil.example", id="tab"),
+            pytest.param("/a\nLocation: https://evil.example", id="newline"),
+            pytest.param("/a\x00b", id="NUL"),
+            pytest.param("/a b", id="space"),
+            pytest.param("/\u202eevil", id="bidi override"),
+            pytest.param("/" + "a" * 1024, id="too long"),
+        ],
+    )
+    def test_anything_else_is_refused_with_a_message_and_no_intent(self, operator, path):
+        app, target = marketplace(), UserFactory()
+        response = operator.post(start_url(target), {"application": app.pk, "target_path": path})
+        assert response.status_code == 302 and response["Location"] == user_page(target)
+        assert intents.SESSION_KEY not in operator.session
+        page = operator.get(response["Location"]).content.decode()
+        assert "The page to open must be a path on the marketplace" in page
+
+    def test_the_longest_path_allowed_passes(self, operator):
+        app, target = marketplace(), UserFactory()
+        path = "/" + "a" * 1023
+        response = operator.post(start_url(target), {"application": app.pk, "target_path": path})
+        assert parse_qs(urlsplit(response["Location"]).query)["target_path"] == [path]
+
+
 class TestCheck:
     def test_quiet_when_the_button_template_is_ours(self):
         from flex_auth_django.checks.console import check_login_as_button

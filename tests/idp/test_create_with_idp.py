@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from flex_auth_django import signals
+from flex_auth_django.idp.signup import SignupRefused
 from flex_auth_django.idp.verified_email import is_verified
 from flex_auth_django.models import IdentityLink
 from tests.conftest import Endpoint
@@ -184,3 +187,127 @@ def test_a_database_outage_is_a_json_api_503(create, local_idp, monkeypatch):
     assert response.json()["errors"][0]["code"] == "temporarily-unavailable"
     assert int(response["Retry-After"]) > 0
     assert "the database is down" not in response.content.decode()
+
+
+# -- the extended data: publicData, privateData, protectedData (issue 20 item 6) -------------------
+@pytest.fixture
+def received():
+    """What user_created_with_idp receivers were sent, one dict per sign-up."""
+    calls = []
+
+    def receiver(sender, **kwargs):
+        calls.append({"sender": sender, **kwargs})
+
+    signals.user_created_with_idp.connect(receiver, weak=False)
+    yield calls
+    signals.user_created_with_idp.disconnect(receiver)
+
+
+def test_the_extended_data_reaches_the_signal_with_the_new_user(create, local_idp, oidc_idp, received):
+    public, private, protected = {"bio": "Hi", "tags": ["a", 1]}, {"newsletter": True}, {"phone": "+358 40 1"}
+    response = create(
+        local_idp.mint(sub="ext", email="ext@example.com"),
+        publicData=public,
+        privateData=private,
+        protectedData=protected,
+    )
+    assert response.status_code == 200, response.content
+    user = IdentityLink.objects.get().user
+    (call,) = received
+    assert call["user"] == user and call["provider"] == oidc_idp and call["sender"] is type(user)
+    assert (call["public_data"], call["private_data"], call["protected_data"]) == (public, private, protected)
+
+
+def test_absent_extended_data_is_sent_as_empty_objects(create, local_idp, received):
+    assert create(local_idp.mint(sub="none", email="none@example.com"), publicData=None).status_code == 200
+    (call,) = received
+    assert call["public_data"] == call["private_data"] == call["protected_data"] == {}
+
+
+def test_a_receivers_writes_commit_with_the_user(create, local_idp):
+    def save_profile(sender, user, protected_data, **kwargs):
+        user.last_name = protected_data["surname"]
+        user.save(update_fields=["last_name"])
+
+    signals.user_created_with_idp.connect(save_profile, weak=False)
+    try:
+        assert (
+            create(local_idp.mint(sub="p", email="p@example.com"), protectedData={"surname": "Kept"}).status_code == 200
+        )
+    finally:
+        signals.user_created_with_idp.disconnect(save_profile)
+    assert IdentityLink.objects.get().user.last_name == "Kept"
+
+
+class PhoneMissing(SignupRefused):
+    code = "validation-missing-key"
+    title = "protectedData.phone is required."
+
+
+def test_a_receiver_may_refuse_the_sign_up_and_nobody_is_created(create, local_idp):
+    def require_phone(sender, protected_data, **kwargs):
+        if "phone" not in protected_data:
+            raise PhoneMissing()
+
+    signals.user_created_with_idp.connect(require_phone, weak=False)
+    try:
+        token = local_idp.mint(sub="ph", email="ph@example.com")
+        response = create(token, protectedData={"name": "x"})
+        assert response.status_code == 400
+        assert response.json() == {
+            "errors": [{"status": 400, "code": "validation-missing-key", "title": "protectedData.phone is required."}]
+        }
+        assert (
+            not IdentityLink.objects.exists() and not get_user_model().objects.filter(email="ph@example.com").exists()
+        )
+        assert create(token, protectedData={"phone": "1"}).status_code == 200  # the lock was released too
+    finally:
+        signals.user_created_with_idp.disconnect(require_phone)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param([], id="a list"),
+        pytest.param("text", id="a string"),
+        pytest.param(7, id="a number"),
+        pytest.param(True, id="a boolean"),
+        pytest.param({"big": "x" * 50_000}, id="over 50,000 characters"),
+    ],
+)
+@pytest.mark.parametrize("field", ["publicData", "privateData", "protectedData"])
+def test_extended_data_that_is_not_a_bounded_object_is_400(create, local_idp, received, field, value):
+    response = create(local_idp.mint(sub="bad", email="bad@example.com"), **{field: value})
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert error["code"] == "validation-invalid-value" and field in error["title"]
+    assert not IdentityLink.objects.exists() and received == []
+
+
+def test_extended_data_just_within_the_bound_is_accepted(create, local_idp, received):
+    value = {"big": "x" * (50_000 - len('{"big":""}'))}
+    assert create(local_idp.mint(sub="edge", email="edge@example.com"), publicData=value).status_code == 200
+    assert received[0]["public_data"] == value
+
+
+def test_a_body_nested_too_deeply_is_400_not_500(client, anonymous_token):
+    body = '{"idpId": "x", "idpClientId": "y", "idpToken": "z", "publicData": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post(
+        CREATE_URL, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {anonymous_token}"
+    )
+    assert response.status_code == 400 and response.json()["errors"][0]["status"] == 400
+
+
+def test_transit_extended_data_reaches_the_signal(client, anonymous_token, oidc_idp, local_idp, received):
+    token = local_idp.mint(sub="tr-ext", email="tr-ext@example.com")
+    body = json.dumps(
+        ["^ ", "~:idpId", oidc_idp.idp_id, "~:idpClientId", oidc_idp.client_id, "~:idpToken", token,
+         "~:publicData", ["^ ", "~:displayName", "T"], "~:protectedData", ["^ ", "~:phone", "+1"]]
+    )  # fmt: skip
+    response = client.post(
+        CREATE_URL, body, content_type="application/transit+json", HTTP_AUTHORIZATION=f"Bearer {anonymous_token}"
+    )
+    assert response.status_code == 200, response.content
+    (call,) = received
+    assert call["public_data"] == {"displayName": "T"} and call["protected_data"] == {"phone": "+1"}
+    assert call["private_data"] == {}
