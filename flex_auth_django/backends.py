@@ -48,7 +48,7 @@ class EmailBackend(ModelBackend):
         """This backend's lookup of `email` for the throttle, with the email folded as the database folds it."""
         if not email.strip():
             return None
-        return accounts.Lookup(self._where(email), accounts.folded(email))
+        return accounts.Lookup(self._where(email), accounts.folded(email), reused=True)
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         email = username if username is not None else kwargs.get("email")

@@ -19,7 +19,8 @@ same fold: a coarser key only makes more spellings share a counter, and with one
 for every backend an unknown name's spellings share a key exactly when they would share
 one if the account existed, so the throttle cannot tell existing accounts from unknown
 ones. All lookups run as one query, before any hash; during `authenticate()`
-EmailBackend finds its result through `current()` instead of querying again. A backend
+EmailBackend finds its result through `current()` instead of querying again. (With
+ModelBackend alone there is nothing to agree on: its fold is the key, without a query.) A backend
 of any other kind is not resolved: names only it knows count on the others' keys.
 """
 
@@ -48,6 +49,7 @@ class Lookup:
 
     where: Q  # a filter on the user model
     folded: str  # spellings with the same fold find the same users
+    reused: bool = False  # the backend's authenticate() takes its rows from current(): resolving costs it nothing
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,10 @@ def resolve(username: str) -> Account:
             lookups[path] = lookup
     if not lookups:
         return Account(username, (f"name:{username}",))
+    if len(lookups) == 1 and not (only := next(iter(lookups.values()))).reused:
+        # One backend, whose lookup equates exactly the spellings its fold does: nobody to agree with,
+        # so the fold is the key and no query runs (ModelBackend alone looks its user up itself).
+        return Account(username, (f"name:{only.folded}",))
     found = _run(lookups)
     users = Account(username, (), found).users
     if users:

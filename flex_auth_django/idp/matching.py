@@ -34,6 +34,7 @@ from .verified_email import is_verified, user_email
 # Candidates read at most: look-alikes the database equates come along and are dropped in
 # Python; with this many, the lookup gives up (nobody) rather than guess it saw them all.
 MAX_CANDIDATES = 10
+NOBODY = "nobody@flex-auth.invalid"  # a lookup's shape with no match (.invalid is reserved: RFC 2606)
 
 
 def candidates(email: str) -> list[Any]:
@@ -77,7 +78,7 @@ def match(provider: IdentityProvider, identity: Identity) -> Any | None:
     if user is not None:
         return user if user.is_active else None
     if not identity.email_verified or not identity.email:
-        candidates("")  # the same queries as a lookup that finds nobody
+        candidates(NOBODY)  # the same queries as a lookup that finds nobody
         return None
     users = users_with_mailbox(identity.email)
     if users is None or len(users) != 1:
@@ -99,4 +100,4 @@ def _winner(provider: IdentityProvider, subject: str, user: Any) -> Any | None:
 def burn() -> None:
     """The queries of a match that finds nobody, for refusals that never reach matching (equal timing)."""
     IdentityLink.objects.filter(provider_id=-1, subject="").first()
-    candidates("")
+    candidates(NOBODY)
