@@ -31,9 +31,7 @@ def staff():
 
 def admin(client, username: str, password: str, ip: str):
     """'signed in', 'throttled' or 'refused': what the admin's login form answered."""
-    response = client.post(
-        LOGIN_URL, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip
-    )
+    response = client.post(LOGIN_URL, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip)
     if response.status_code == 302 and response["Location"] == "/admin/":
         client.logout()
         return "signed in"
