@@ -193,6 +193,12 @@ if os.environ.get("FLEX_ACCESS_TOKEN_LIFETIME"):
 
 REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # A JSON body nested deeper than Python recurses is a 400 here, not DRF's 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "example_project.demo_api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 LOGGING = {

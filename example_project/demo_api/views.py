@@ -16,7 +16,7 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +25,7 @@ from flex_auth_django.idp.views import CreateUserWithIdpView
 from flex_auth_django.resource.authentication import FlexTokenAuthentication
 from flex_auth_django.resource.permissions import RequireIntegration, RequirePublicRead, RequireTrustedUser, RequireUser
 
-from .parsers import TransitParser
+from .parsers import JSONParser, TransitParser
 from .renderers import TransitRenderer
 from .transit import Keyword
 

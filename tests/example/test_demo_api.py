@@ -84,3 +84,22 @@ def test_an_unsupported_method_is_json_405(client):
     response = client.delete("/v1/api/marketplace/show", **bearer(AccessTokenFactory(anonymous=True)))
     assert response.status_code == 405
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("parser", ["JSONParser", "TransitParser"])
+def test_a_body_nested_deeper_than_python_recurses_is_a_parse_error_not_a_500(parser):
+    import io
+
+    from rest_framework.exceptions import ParseError
+
+    from example_project.demo_api import parsers
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(ParseError):
+        getattr(parsers, parser)().parse(io.BytesIO(deep))
+
+
+def test_the_default_json_parser_is_the_safe_one(settings):
+    from rest_framework.settings import api_settings
+
+    assert api_settings.DEFAULT_PARSER_CLASSES[0].__module__ == "example_project.demo_api.parsers"
