@@ -1,23 +1,15 @@
-"""Shared fixtures: applications, users, a token-endpoint client, a clean cache per test."""
+"""Shared fixtures: applications, users, a token-endpoint client, a clean cache per test (helpers: tests/helpers.py)."""
 
 from __future__ import annotations
-
-import base64
-from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import caches
 
 from flex_auth_django.settings import flex_settings
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import INTROSPECT_URL, REVOKE_URL, TOKEN_URL, Endpoint
 
 pytest_plugins = ["tests.cache_fixtures", "tests.hypothesis_profiles", "tests.idp_fixtures"]
-
-TOKEN_URL = "/oauth/token"
-SDK_TOKEN_URL = "/v1/auth/token"
-REVOKE_URL = "/oauth/revoke"
-INTROSPECT_URL = "/oauth/introspect"
-FORM = "application/x-www-form-urlencoded"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -83,22 +75,6 @@ def password():
     return PASSWORD
 
 
-def basic(client_id, secret) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
-class Endpoint:
-    """Posts form bodies the way the SDKs do, to one endpoint."""
-
-    def __init__(self, client, url: str) -> None:
-        self.client = client
-        self.url = url
-
-    def post(self, params=None, *, body: str | bytes | None = None, content_type: str = FORM, **headers):
-        data = body if body is not None else urlencode(params or {}, doseq=True)
-        return self.client.generic("POST", self.url, data, content_type=content_type, **headers)
-
-
 @pytest.fixture
 def token_endpoint(client):
     return Endpoint(client, TOKEN_URL)
@@ -112,23 +88,3 @@ def revoke_endpoint(client):
 @pytest.fixture
 def introspect_endpoint(client):
     return Endpoint(client, INTROSPECT_URL)
-
-
-def login(token_endpoint, app, user, password=PASSWORD) -> dict:
-    response = token_endpoint.post(
-        {"client_id": str(app.client_id), "grant_type": "password", "username": user.email, "password": password}
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def exchange(app, subject_token, grant_type="token_exchange", **extra) -> dict:
-    """A token-exchange request body for `app` (with its secret); None values are left out."""
-    params = {
-        "client_id": str(app.client_id),
-        "client_secret": app.secret,
-        "grant_type": grant_type,
-        "subject_token": subject_token,
-        **extra,
-    }
-    return {k: v for k, v in params.items() if v is not None}

@@ -18,16 +18,12 @@ from urllib.parse import urlencode, urlparse
 import pytest
 
 from tests.cache_fixtures import REDIS_URL, redis_reachable
-from tests.deploy.conftest import ProductionSite, manage, production_env
+from tests.deploy.conftest import ProductionSite, check_deploy, manage, production_env
 from tests.serving import ROOT
 
 HOST = "auth.example.com"
 ORIGIN = "https://shop.example.com"
 PROXIED = {"Host": HOST, "X-Forwarded-Proto": "https"}  # what deploy/nginx.conf sets
-
-
-def check_deploy(env) -> subprocess.CompletedProcess:
-    return manage(env, "check", "--deploy", check=False)
 
 
 def ids(output: str) -> set[str]:

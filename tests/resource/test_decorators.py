@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from tests.factories import AccessTokenFactory, UserFactory
+from tests.helpers import bearer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 
@@ -21,10 +22,6 @@ def with_middleware(settings):
     middleware = list(settings.MIDDLEWARE)
     middleware.insert(middleware.index(MIDDLEWARE_AFTER) + 1, BEARER_MIDDLEWARE)
     settings.MIDDLEWARE = middleware
-
-
-def bearer(token) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token.raw}"}
 
 
 class TestDecorator:
