@@ -13,15 +13,22 @@ pytest_plugins = ["tests.cache_fixtures", "tests.hypothesis_profiles", "tests.id
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL (DATABASE_URL): on SQLite they are skipped, here only."""
+    """The environment marks that skip (pyproject.toml, tests/README.md): `postgres` on SQLite, `redis` when
+    the test Redis does not answer. Decided here only, once per run."""
     from django.conf import settings
 
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
-        return
-    skip = pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL")
+    from tests.cache_fixtures import REDIS_URL, redis_reachable
+
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    needs_redis = any(item.get_closest_marker("redis") for item in items)
+    redis_up = needs_redis and redis_reachable()
+    no_postgres = pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL")
+    no_redis = pytest.mark.skip(reason=f"needs Redis at {REDIS_URL} (FLEX_TEST_REDIS_URL)")
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(skip)
+        if not on_postgres and item.get_closest_marker("postgres"):
+            item.add_marker(no_postgres)
+        if needs_redis and not redis_up and item.get_closest_marker("redis"):
+            item.add_marker(no_redis)
 
 
 @pytest.fixture(autouse=True)

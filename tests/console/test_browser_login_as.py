@@ -27,7 +27,7 @@ from tests.chromium import chromium_context
 from tests.sdk import node_with
 from tests.serving import ROOT, ExampleSite, free_port, stop_process
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.sdk, pytest.mark.servers]
 
 SERVER_JS = ROOT / "tests" / "sdk" / "marketplace" / "server.js"
 

@@ -33,8 +33,6 @@ from tests.helpers import client_credentials, password_grant
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_APP_NAME = "flex-outage-test-server"
-is_postgres = connection.vendor == "postgresql"
-postgres_only = pytest.mark.skipif(not is_postgres, reason="needs DATABASE_URL pointing at PostgreSQL")
 
 
 def assert_unavailable(response) -> None:
@@ -57,7 +55,6 @@ def _admin_connection():
 
 
 @pytest.mark.postgres
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 class TestDatabaseInProcess:
     def test_a_terminated_connection_gives_503_then_recovers(self, token_endpoint, caplog):
@@ -258,7 +255,7 @@ def post(base: str, body: dict) -> tuple[int, dict, dict]:
 
 
 @pytest.mark.postgres
-@postgres_only
+@pytest.mark.servers
 def test_a_real_server_survives_a_database_outage(proxied_server):
     base, proxy, log = proxied_server
     app = ApplicationFactory()

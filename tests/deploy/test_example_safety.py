@@ -115,6 +115,7 @@ def test_check_deploy_refuses_a_published_fallback_key():
     assert "SECRET_KEY_FALLBACKS[0] is a published value" in fallback.stderr
 
 
+@pytest.mark.servers
 @pytest.mark.django_db(transaction=True)
 def test_the_served_example_refuses_a_foreign_host_header(tmp_path):
     with ExampleSite(tmp_path) as site:

@@ -14,7 +14,7 @@ from tests.docs.pages import block
 from tests.sdk import SDK_DIR, node_with
 from tests.serving import ExampleSite
 
-pytestmark = [pytest.mark.sdk]
+pytestmark = [pytest.mark.sdk, pytest.mark.servers]
 
 README_ISSUER = "https://auth.example.com"
 

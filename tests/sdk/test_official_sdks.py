@@ -22,7 +22,7 @@ from tests.idp_provider import CLIENT_ID
 from tests.sdk import SDK_DIR, SDK_PACKAGES, node_with
 from tests.serving import ExampleSite
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.servers]
 
 ACCESS_TOKEN_LIFETIME = 6  # seconds: the steps before expiry take well under 1 s; room for a loaded machine
 

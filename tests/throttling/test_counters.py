@@ -330,6 +330,7 @@ def test_concurrent_attempts_are_admitted_exactly_up_to_the_limit(throttle_cache
 
 
 @pytest.mark.usefixtures("limits")
+@pytest.mark.redis
 def test_redis_counts_with_incr_and_expires_keys(redis_throttle_cache, clock):
     """On Redis a counter is a plain integer (INCR-able) with a TTL, so it never outlives its use."""
     fail()

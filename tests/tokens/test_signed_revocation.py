@@ -305,6 +305,7 @@ class TestRecordOfTruth:
 class TestOnRedis:
     """The revocation check on the real Redis (the per-request read bypasses Django's per-call client)."""
 
+    @pytest.mark.redis
     def test_revocation_and_state_through_redis(self, client, probe, settings, redis_throttle_cache):
         from django.core.cache import caches
 
