@@ -30,7 +30,7 @@ end of the first whole second that reaches it.
 Invariants checked on every answer: a correct 200 or a 503 with Retry-After; never a 500,
 another status, a timeout (10 s) or a refused connection; no refresh token rotated twice or
 lost (see bench/load_mix.py). The figures go to bench/faults.md (--output); the exit status
-is 1 when an invariant failed. tests/faults runs the --short version.
+is 1 when an invariant failed. tests/bench/test_faults_under_load.py runs the --short version.
 """
 
 from __future__ import annotations

@@ -54,12 +54,10 @@ def _delete_prefixed(prefix: str) -> None:
         client.delete(*keys)
 
 
-@pytest.fixture(params=["locmem", "redis"])
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
 def throttle_cache(request, settings):
-    """The cache throttling counts in: local memory, then the real Redis (skipped if unreachable)."""
+    """The cache throttling counts in: local memory, then the real Redis (marked `redis`: skipped if unreachable)."""
     if request.param == "redis":
-        if not redis_reachable():
-            pytest.skip(f"Redis not reachable at {REDIS_URL}")
         prefix = f"flex-test-{uuid.uuid4().hex[:12]}"
         config = {"BACKEND": REDIS_BACKEND, "LOCATION": REDIS_URL, "KEY_PREFIX": prefix, "OPTIONS": REDIS_OPTIONS}
     else:
@@ -76,9 +74,7 @@ def throttle_cache(request, settings):
 
 @pytest.fixture
 def redis_throttle_cache(settings):
-    """The throttle cache on the real Redis only."""
-    if not redis_reachable():
-        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    """The throttle cache on the real Redis only (a test using it is marked `redis`)."""
     prefix = f"flex-test-{uuid.uuid4().hex[:12]}"
     _use_throttle_cache(
         settings, {"BACKEND": REDIS_BACKEND, "LOCATION": REDIS_URL, "KEY_PREFIX": prefix, "OPTIONS": REDIS_OPTIONS}

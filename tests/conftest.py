@@ -1,35 +1,34 @@
-"""Shared fixtures: applications, users, a token-endpoint client, a clean cache per test."""
+"""Shared fixtures: applications, users, a token-endpoint client, a clean cache per test (helpers: tests/helpers.py)."""
 
 from __future__ import annotations
-
-import base64
-from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import caches
 
 from flex_auth_django.settings import flex_settings
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import INTROSPECT_URL, REVOKE_URL, TOKEN_URL, Endpoint
 
 pytest_plugins = ["tests.cache_fixtures", "tests.hypothesis_profiles", "tests.idp_fixtures"]
 
-TOKEN_URL = "/oauth/token"
-SDK_TOKEN_URL = "/v1/auth/token"
-REVOKE_URL = "/oauth/revoke"
-INTROSPECT_URL = "/oauth/introspect"
-FORM = "application/x-www-form-urlencoded"
-
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL (DATABASE_URL): on SQLite they are skipped, here only."""
+    """The environment marks that skip (pyproject.toml, tests/README.md): `postgres` on SQLite, `redis` when
+    the test Redis does not answer. Decided here only, once per run."""
     from django.conf import settings
 
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
-        return
-    skip = pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL")
+    from tests.cache_fixtures import REDIS_URL, redis_reachable
+
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    needs_redis = any(item.get_closest_marker("redis") for item in items)
+    redis_up = needs_redis and redis_reachable()
+    no_postgres = pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL")
+    no_redis = pytest.mark.skip(reason=f"needs Redis at {REDIS_URL} (FLEX_TEST_REDIS_URL)")
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(skip)
+        if not on_postgres and item.get_closest_marker("postgres"):
+            item.add_marker(no_postgres)
+        if needs_redis and not redis_up and item.get_closest_marker("redis"):
+            item.add_marker(no_redis)
 
 
 @pytest.fixture(autouse=True)
@@ -83,22 +82,6 @@ def password():
     return PASSWORD
 
 
-def basic(client_id, secret) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
-class Endpoint:
-    """Posts form bodies the way the SDKs do, to one endpoint."""
-
-    def __init__(self, client, url: str) -> None:
-        self.client = client
-        self.url = url
-
-    def post(self, params=None, *, body: str | bytes | None = None, content_type: str = FORM, **headers):
-        data = body if body is not None else urlencode(params or {}, doseq=True)
-        return self.client.generic("POST", self.url, data, content_type=content_type, **headers)
-
-
 @pytest.fixture
 def token_endpoint(client):
     return Endpoint(client, TOKEN_URL)
@@ -112,23 +95,3 @@ def revoke_endpoint(client):
 @pytest.fixture
 def introspect_endpoint(client):
     return Endpoint(client, INTROSPECT_URL)
-
-
-def login(token_endpoint, app, user, password=PASSWORD) -> dict:
-    response = token_endpoint.post(
-        {"client_id": str(app.client_id), "grant_type": "password", "username": user.email, "password": password}
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def exchange(app, subject_token, grant_type="token_exchange", **extra) -> dict:
-    """A token-exchange request body for `app` (with its secret); None values are left out."""
-    params = {
-        "client_id": str(app.client_id),
-        "client_secret": app.secret,
-        "grant_type": grant_type,
-        "subject_token": subject_token,
-        **extra,
-    }
-    return {k: v for k, v in params.items() if v is not None}

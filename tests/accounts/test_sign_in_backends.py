@@ -11,6 +11,7 @@ import pytest
 
 from flex_auth_django.models import AccessToken
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import password_grant as pw
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +28,6 @@ def admin_login(client, username: str, password: str = PASSWORD):
 def signed_in_to_admin(client, response) -> bool:
     redirected = response.status_code == 302 and response["Location"] == "/admin/"
     return redirected and client.get("/admin/").status_code == 200
-
-
-def pw(app, username, password=PASSWORD) -> dict:
-    return {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": password}
 
 
 def staff(**kwargs):

@@ -12,6 +12,7 @@ from django.contrib.auth import hashers
 
 from flex_auth_django.tokens import digests
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import password_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,7 @@ def backend(request, settings):
 
 
 def attempt(token_endpoint, app, username, password) -> int:
-    body = {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": password}
-    return token_endpoint.post(body).status_code
+    return token_endpoint.post(password_grant(app, username, password)).status_code
 
 
 def test_unknown_user_wrong_password_and_inactive_user_cost_one_full_hash_each(

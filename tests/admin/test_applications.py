@@ -16,12 +16,9 @@ from flex_auth_django.models import AccessToken, ApiType, Application, RefreshTo
 from flex_auth_django.tokens import digests
 from tests.admin.conftest import app_url, new_app
 from tests.factories import AccessTokenFactory, ApplicationFactory, RefreshTokenFactory
+from tests.helpers import client_credentials
 
 pytestmark = pytest.mark.django_db
-
-
-def cc(app, secret):
-    return {"client_id": str(app.client_id), "client_secret": secret, "grant_type": "client_credentials"}
 
 
 def shown_secret(response) -> str:
@@ -152,7 +149,7 @@ class TestCreate:
         assert digests.verify(secret, app.client_secret_digest) and app.client_secret_last4 == secret[-4:]
         assert secret not in app.client_secret_digest
         # It works at the token endpoint.
-        assert token_endpoint.post(cc(app, secret)).status_code == 200
+        assert token_endpoint.post(client_credentials(app, client_secret=secret)).status_code == 200
 
     def test_the_secret_is_not_shown_again(self, staff_client):
         secret = shown_secret(staff_client.post(app_url("add"), new_app(name="Shop", api_type="integration")))
@@ -272,9 +269,9 @@ class TestRegenerateSecret:
         new = shown_secret(response)
         assert new != app.secret and new in response.content.decode()
         assert "no-store" in response["Cache-Control"]
-        old_answer = token_endpoint.post(cc(app, app.secret))
+        old_answer = token_endpoint.post(client_credentials(app, client_secret=app.secret))
         assert old_answer.status_code == 401 and old_answer.json()["error"] == "invalid_client"
-        assert token_endpoint.post(cc(app, new)).status_code == 200
+        assert token_endpoint.post(client_credentials(app, client_secret=new)).status_code == 200
         entry = LogEntry.objects.get()
         assert entry.get_change_message() == "Regenerated the client secret."
         assert new not in staff_client.get(app_url("change", app.pk)).content.decode()
@@ -325,13 +322,13 @@ class TestActivation:
         assert response.status_code == 302 and response["Location"] == app_url("change", app.pk)
         app.refresh_from_db()
         assert not app.is_active
-        assert token_endpoint.post(cc(app, app.secret)).status_code == 401
+        assert token_endpoint.post(client_credentials(app, client_secret=app.secret)).status_code == 401
         assert "Reactivate" in staff_client.get(app_url("change", app.pk)).content.decode()
 
         staff_client.post(app_url("reactivate", app.pk), {"confirm": "True"})
         app.refresh_from_db()
         assert app.is_active
-        assert token_endpoint.post(cc(app, app.secret)).status_code == 200
+        assert token_endpoint.post(client_credentials(app, client_secret=app.secret)).status_code == 200
         assert [e.get_change_message() for e in LogEntry.objects.order_by("pk")] == ["Deactivated.", "Reactivated."]
 
     def test_deactivating_an_inactive_application_logs_nothing(self, staff_client):

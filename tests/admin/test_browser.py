@@ -23,7 +23,7 @@ import pytest
 from tests.chromium import chromium_context
 from tests.serving import ROOT, ExampleSite
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.servers]
 
 SCREENSHOTS = Path(os.environ.get("FLEX_SCREENSHOT_DIR", ROOT / "docs"))
 # The reference screen: a 1366 px laptop with the admin's navigation sidebar open.

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from flex_auth_django.admin import ThrottledAdminAuthenticationForm
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import password_grant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_cache", "clock")]
 
@@ -81,7 +82,7 @@ def test_an_unknown_user_is_refused_the_same_way(client, staff, pbkdf2_iteration
 
 def test_the_admin_and_the_password_grant_share_the_counters(client, staff, token_endpoint):
     app = ApplicationFactory()
-    body = {"client_id": str(app.client_id), "grant_type": "password", "username": staff.email, "password": "wrong"}
+    body = password_grant(app, staff.email, "wrong")
     for _ in range(5):
         assert token_endpoint.post(body, REMOTE_ADDR="203.0.113.7").status_code == 401
     for _ in range(5):

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.conftest import TOKEN_URL, Endpoint
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import TOKEN_URL, Endpoint, password_grant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_cache", "clock")]
 
@@ -39,8 +39,7 @@ def admin(client, username: str, password: str, ip: str):
 
 
 def grant(client, app, username: str, password: str, ip: str) -> int:
-    body = {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": password}
-    return Endpoint(client, TOKEN_URL).post(body, REMOTE_ADDR=ip).status_code
+    return Endpoint(client, TOKEN_URL).post(password_grant(app, username, password), REMOTE_ADDR=ip).status_code
 
 
 def fail(client, username: str, times: int, ip: str) -> None:

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from flex_auth_django.models import RefreshToken
 from flex_auth_django.tokens import digests
-from tests.conftest import INTROSPECT_URL, REVOKE_URL, Endpoint, basic
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import INTROSPECT_URL, REVOKE_URL, Endpoint, basic
 
 pytestmark = pytest.mark.django_db
 

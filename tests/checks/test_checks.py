@@ -7,13 +7,10 @@ from django.core import checks
 
 from flex_auth_django.checks.settings import check_flex_settings
 from flex_auth_django.checks.throttling import check_throttle_cache, check_throttle_settings
+from tests.helpers import ids
 
 REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/3"}
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-
-
-def ids(messages) -> list[str]:
-    return [m.id for m in messages]
 
 
 @pytest.fixture

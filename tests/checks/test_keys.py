@@ -7,10 +7,7 @@ import secrets
 import pytest
 
 from flex_auth_django.checks.keys import MIN_BITS, check_keys, estimated_bits, weakness
-
-
-def ids(messages) -> list[str]:
-    return [m.id for m in messages]
+from tests.helpers import ids
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from flex_auth_django.models import AccessToken, RefreshToken
-from tests.conftest import login
 from tests.factories import AccessTokenFactory, RefreshTokenFactory
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -25,12 +24,12 @@ import pytest
 
 from tests.admin.test_browser import SCREENSHOTS
 from tests.chromium import chromium_context
+from tests.sdk import node_with
 from tests.serving import ROOT, ExampleSite, free_port, stop_process
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.sdk, pytest.mark.servers]
 
 SERVER_JS = ROOT / "tests" / "sdk" / "marketplace" / "server.js"
-SDK = ROOT / "tests" / "sdk" / "node_modules" / "sharetribe-flex-sdk" / "package.json"
 
 
 class Marketplace:
@@ -69,12 +68,7 @@ class Marketplace:
 
 @pytest.fixture
 def node() -> str:
-    if not SDK.is_file():
-        pytest.fail("sharetribe-flex-sdk is not installed in tests/sdk/node_modules: run `make sdk-deps`.")
-    found = shutil.which("node")
-    if found is None:
-        pytest.fail("Node.js (`node`) is needed for the marketplace server.")
-    return found
+    return node_with("sharetribe-flex-sdk")
 
 
 @pytest.fixture

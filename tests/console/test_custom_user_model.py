@@ -22,7 +22,7 @@ def test_login_as_with_a_custom_user_model_and_user_admin():
             "no:cacheprovider",
             "--ds",
             "tests.settings_custom_user",
-            "tests/custom_user",
+            "tests/console/test_login_as_custom_user.py",
         ],
         cwd=ROOT,
         env=env,

@@ -132,8 +132,6 @@ def test_update_unset_changes_the_row_once(path):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_get_for_update_outside_a_transaction_is_refused_like_the_orm():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
     token = AccessTokenFactory()
     with pytest.raises(TransactionManagementError):
         AccessToken.objects.select_for_update(of=("self",)).filter(digest=token.digest).first()

@@ -26,18 +26,13 @@ import psycopg
 import pytest
 from django.db import connection
 
-from flex_auth_django.accounts import passwords as password_grant
+from flex_auth_django.accounts import passwords
 from tests.cache_fixtures import closed_port
 from tests.factories import PASSWORD, ApplicationFactory
+from tests.helpers import client_credentials, password_grant
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_APP_NAME = "flex-outage-test-server"
-is_postgres = connection.vendor == "postgresql"
-postgres_only = pytest.mark.skipif(not is_postgres, reason="needs DATABASE_URL pointing at PostgreSQL")
-
-
-def anonymous(app) -> dict:
-    return {"client_id": str(app.client_id), "grant_type": "client_credentials"}
 
 
 def assert_unavailable(response) -> None:
@@ -60,21 +55,20 @@ def _admin_connection():
 
 
 @pytest.mark.postgres
-@postgres_only
 @pytest.mark.django_db(transaction=True)
 class TestDatabaseInProcess:
     def test_a_terminated_connection_gives_503_then_recovers(self, token_endpoint, caplog):
         app = ApplicationFactory()
-        assert token_endpoint.post(anonymous(app)).status_code == 200
+        assert token_endpoint.post(client_credentials(app)).status_code == 200
         pid = connection.connection.info.backend_pid
         with _admin_connection() as admin:
             assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0] is True
         with caplog.at_level(logging.ERROR, logger="flex_auth_django"):
-            assert_unavailable(token_endpoint.post(anonymous(app)))
+            assert_unavailable(token_endpoint.post(client_credentials(app)))
         assert "event=database_unavailable" in caplog.text
         assert "Traceback" not in caplog.text
         # No restart, no intervention: the next request gets a new connection.
-        assert token_endpoint.post(anonymous(app)).status_code == 200
+        assert token_endpoint.post(client_credentials(app)).status_code == 200
 
     def test_an_unreachable_database_gives_503_until_it_returns(self, token_endpoint):
         app = ApplicationFactory()
@@ -83,10 +77,10 @@ class TestDatabaseInProcess:
         connection.settings_dict["PORT"] = closed_port()
         try:
             for _ in range(3):
-                assert_unavailable(token_endpoint.post(anonymous(app)))
+                assert_unavailable(token_endpoint.post(client_credentials(app)))
         finally:
             connection.settings_dict["PORT"] = original
-        assert token_endpoint.post(anonymous(app)).status_code == 200
+        assert token_endpoint.post(client_credentials(app)).status_code == 200
 
     @pytest.mark.parametrize("where", ["resolve", "authenticate"])
     def test_a_cut_during_the_password_grant_refunds_the_throttle(
@@ -103,7 +97,7 @@ class TestDatabaseInProcess:
             settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
             user.username = user.email
             user.save()
-        target = password_grant.accounts if where == "resolve" else password_grant
+        target = passwords.accounts if where == "resolve" else passwords
         name = "resolve" if where == "resolve" else "authenticate"
         real = getattr(target, name)
 
@@ -116,7 +110,7 @@ class TestDatabaseInProcess:
         body = {"client_id": str(app.client_id), "grant_type": "password", "username": user.email, "password": "x"}
         for _ in range(12):
             assert_unavailable(token_endpoint.post(body))
-            token_endpoint.post(anonymous(app))  # reconnect
+            token_endpoint.post(client_credentials(app))  # reconnect
         monkeypatch.setattr(target, name, real)
         assert token_endpoint.post({**body, "password": PASSWORD}).status_code == 200
 
@@ -261,21 +255,21 @@ def post(base: str, body: dict) -> tuple[int, dict, dict]:
 
 
 @pytest.mark.postgres
-@postgres_only
+@pytest.mark.servers
 def test_a_real_server_survives_a_database_outage(proxied_server):
     base, proxy, log = proxied_server
     app = ApplicationFactory()
-    status, _, body = post(base, anonymous(app))
+    status, _, body = post(base, client_credentials(app))
     assert status == 200, body
     proxy.cut()  # the server's open connection dies, and new ones are refused
     for _ in range(3):
-        status, headers, body = post(base, anonymous(app))
+        status, headers, body = post(base, client_credentials(app))
         assert status == 503
         assert body["error"] == "temporarily_unavailable"
         assert int(headers["Retry-After"]) >= 1
         assert headers["Content-Type"] == "application/json"
     proxy.start()  # the database is back
-    status, _, body = post(base, anonymous(app))
+    status, _, body = post(base, client_credentials(app))
     assert status == 200, body
     log.seek(0)
     output = log.read()
@@ -285,33 +279,30 @@ def test_a_real_server_survives_a_database_outage(proxied_server):
 
 @pytest.mark.django_db
 class TestThrottleCacheUnavailable:
-    def login(self, app, user, password):
-        return {"client_id": str(app.client_id), "grant_type": "password", "username": user.email, "password": password}
-
     def test_closed_by_default_503_before_any_hash(self, token_endpoint, user, dead_throttle_cache, monkeypatch):
         app = ApplicationFactory()
         calls = []
-        monkeypatch.setattr(password_grant, "authenticate", lambda *a, **k: calls.append(1))
-        assert_unavailable(token_endpoint.post(self.login(app, user, PASSWORD)))
+        monkeypatch.setattr(passwords, "authenticate", lambda *a, **k: calls.append(1))
+        assert_unavailable(token_endpoint.post(password_grant(app, user.email)))
         assert calls == []
 
     def test_closed_also_guards_client_secrets(self, token_endpoint, dead_throttle_cache):
         app = ApplicationFactory(integration=True)
-        response = token_endpoint.post({**anonymous(app), "client_secret": app.secret})
+        response = token_endpoint.post(client_credentials(app, client_secret=app.secret))
         assert_unavailable(response)
 
     def test_closed_leaves_requests_without_secrets_alone(self, token_endpoint, dead_throttle_cache):
-        assert token_endpoint.post(anonymous(ApplicationFactory())).status_code == 200
+        assert token_endpoint.post(client_credentials(ApplicationFactory())).status_code == 200
 
     def test_open_lets_logins_through(self, token_endpoint, user, dead_throttle_cache, settings, caplog):
         settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_CACHE_FAILURE": "open"}
         app = ApplicationFactory()
         with caplog.at_level(logging.WARNING, logger="flex_auth_django.security"):
-            assert token_endpoint.post(self.login(app, user, "wrong")).status_code == 401
-            assert token_endpoint.post(self.login(app, user, PASSWORD)).status_code == 200
+            assert token_endpoint.post(password_grant(app, user.email, "wrong")).status_code == 401
+            assert token_endpoint.post(password_grant(app, user.email)).status_code == 200
         assert "event=throttle_cache_unavailable error=ConnectionError" in caplog.text
         integration = ApplicationFactory(integration=True)
-        assert token_endpoint.post({**anonymous(integration), "client_secret": integration.secret}).status_code == 200
+        assert token_endpoint.post(client_credentials(integration, client_secret=integration.secret)).status_code == 200
 
 
 def test_the_example_site_uses_redis_with_timeouts_when_redis_url_is_set(monkeypatch):
@@ -340,16 +331,16 @@ def test_a_query_error_is_a_500_bug_not_an_outage_and_its_message_is_not_logged(
 ):
     import django.db
 
-    from flex_auth_django.grants import client_credentials
+    from flex_auth_django.grants import client_credentials as grant
 
     quoted = "Key (digest)=(hmac-sha256$k1$c2VjcmV0LW1hYy12YWx1ZQ) already exists."
 
     def fail(*args, **kwargs):
         raise getattr(django.db, error)(quoted)
 
-    monkeypatch.setattr(client_credentials.tokens, "issue", fail)
+    monkeypatch.setattr(grant.tokens, "issue", fail)
     with caplog.at_level(logging.ERROR, logger="flex_auth_django"):
-        response = token_endpoint.post(anonymous(ApplicationFactory()))
+        response = token_endpoint.post(client_credentials(ApplicationFactory()))
     assert response.status_code == 500
     assert response.json()["error"] == "server_error"
     assert "Retry-After" not in response

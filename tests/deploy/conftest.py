@@ -53,6 +53,11 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     return result
 
 
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy` under `env`, its exit status left to the test."""
+    return manage(env, "check", "--deploy", check=False)
+
+
 class ProductionSite:
     """migrate, collectstatic, then deploy/serve.sh (granian) on a free port."""
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.serving import ROOT
 
+pytestmark = pytest.mark.servers
+
 IMAGE = "flex-auth-django:test"
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from example_project import local_secret
+from tests.deploy.conftest import check_deploy, manage
 from tests.serving import ROOT, ExampleSite
 
 PUBLIC_KEY = "example-project-insecure-key-change-me-in-production-0123456789"
@@ -96,21 +97,10 @@ def test_processes_racing_for_a_new_key_file_agree(tmp_path):
     assert keys == {path.read_text().strip()}
 
 
-def check_deploy(**env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "check", "--deploy"],
-        cwd=ROOT,
-        env=example_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_check_deploy_accepts_the_generated_key_and_refuses_the_old_public_one():
-    generated = check_deploy()
+    generated = check_deploy(example_env())
     assert "flex_auth.E030" not in generated.stdout + generated.stderr
-    public = check_deploy(DJANGO_SECRET_KEY=PUBLIC_KEY)
+    public = check_deploy(example_env(DJANGO_SECRET_KEY=PUBLIC_KEY))
     assert public.returncode != 0
     assert "(flex_auth.E030) SECRET_KEY is a published value" in public.stderr
 
@@ -120,18 +110,12 @@ def test_check_deploy_refuses_a_published_fallback_key():
         "from django.conf import settings; from django.core.management import call_command; "
         f"settings.SECRET_KEY_FALLBACKS = [{PUBLIC_KEY!r}]; call_command('check', deploy=True)"
     )
-    fallback = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
-        cwd=ROOT,
-        env=example_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    fallback = manage(example_env(), "shell", "-c", code, check=False)
     assert fallback.returncode != 0
     assert "SECRET_KEY_FALLBACKS[0] is a published value" in fallback.stderr
 
 
+@pytest.mark.servers
 @pytest.mark.django_db(transaction=True)
 def test_the_served_example_refuses_a_foreign_host_header(tmp_path):
     with ExampleSite(tmp_path) as site:

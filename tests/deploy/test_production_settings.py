@@ -17,17 +17,12 @@ from urllib.parse import urlencode, urlparse
 
 import pytest
 
-from tests.cache_fixtures import REDIS_URL, redis_reachable
-from tests.deploy.conftest import ProductionSite, manage, production_env
+from tests.deploy.conftest import ProductionSite, check_deploy, manage, production_env
 from tests.serving import ROOT
 
 HOST = "auth.example.com"
 ORIGIN = "https://shop.example.com"
 PROXIED = {"Host": HOST, "X-Forwarded-Proto": "https"}  # what deploy/nginx.conf sets
-
-
-def check_deploy(env) -> subprocess.CompletedProcess:
-    return manage(env, "check", "--deploy", check=False)
 
 
 def ids(output: str) -> set[str]:
@@ -131,10 +126,14 @@ def test_check_deploy_accepts_generated_digest_keys(tmp_path):
     assert "flex_auth.E031" not in result.stdout + result.stderr
 
 
+def on_the_served_site(test):
+    """Marks a test of the site as deploy/serve.sh serves it: a granian process (`servers`), with the Redis the
+    production settings require (`redis`)."""
+    return pytest.mark.redis(pytest.mark.servers(test))
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not redis_reachable():
-        pytest.skip(f"needs Redis at {REDIS_URL} (the production settings require REDIS_URL)")
     workdir = tmp_path_factory.mktemp("production")
     production = ProductionSite(
         workdir, FLEX_SECURITY_LOG=str(workdir / "security.log"), DJANGO_ALLOWED_HOSTS=f"{HOST},internal.example"
@@ -161,6 +160,7 @@ def request(site, method: str, path: str, body: str | None = None, **headers: st
     return response
 
 
+@on_the_served_site
 def test_a_cors_preflight_to_the_token_endpoint_is_answered(site):
     for path in ("/oauth/token", "/v1/auth/token"):
         response = request(
@@ -178,6 +178,7 @@ def test_a_cors_preflight_to_the_token_endpoint_is_answered(site):
         assert response.getheader("Access-Control-Allow-Credentials") is None  # no cookies cross origins
 
 
+@on_the_served_site
 def test_a_token_request_from_an_allowed_origin_carries_cors_headers(site, marketplace_client_id):
     body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
     form = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -190,22 +191,26 @@ def test_a_token_request_from_an_allowed_origin_carries_cors_headers(site, marke
     assert other.getheader("Access-Control-Allow-Origin") is None
 
 
+@on_the_served_site
 def test_cors_is_limited_to_the_auth_endpoints(site):
     response = request(site, "OPTIONS", "/admin/login/", Origin=ORIGIN, **{"Access-Control-Request-Method": "POST"})
     assert response.getheader("Access-Control-Allow-Origin") is None
 
 
+@on_the_served_site
 def test_plain_http_is_redirected_to_https(site):
     response = request(site, "GET", "/.well-known/oauth-authorization-server", **{"X-Forwarded-Proto": "http"})
     assert response.status == 301
     assert response.getheader("Location") == f"https://{HOST}/.well-known/oauth-authorization-server"
 
 
+@on_the_served_site
 def test_a_foreign_host_header_is_refused(site):
     response = request(site, "GET", "/.well-known/oauth-authorization-server", Host="evil.example")
     assert response.status == 400
 
 
+@on_the_served_site
 def test_https_answers_carry_hsts(site):
     response = request(site, "GET", "/.well-known/oauth-authorization-server")
     assert response.status == 200, response.body
@@ -214,6 +219,7 @@ def test_https_answers_carry_hsts(site):
     assert metadata["token_endpoint"].startswith(f"https://{HOST}/")
 
 
+@on_the_served_site
 def test_the_metadata_names_the_configured_issuer_whatever_the_host(site):
     for host in (HOST, "internal.example"):
         response = request(site, "GET", "/.well-known/oauth-authorization-server", Host=host)
@@ -224,6 +230,7 @@ def test_the_metadata_names_the_configured_issuer_whatever_the_host(site):
         assert "internal.example" not in response.body.decode()
 
 
+@on_the_served_site
 def test_the_admin_static_files_are_served_by_whitenoise(site):
     login = request(site, "GET", "/admin/login/")
     assert login.status == 200
@@ -234,6 +241,7 @@ def test_the_admin_static_files_are_served_by_whitenoise(site):
     assert response.getheader("Cache-Control", "").startswith("max-age=315360000")
 
 
+@on_the_served_site
 def test_security_events_reach_the_log_file_with_the_proxied_client_ip(site, marketplace_client_id):
     body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.9"}
@@ -247,6 +255,7 @@ def test_security_events_reach_the_log_file_with_the_proxied_client_ip(site, mar
     assert token not in site.security_log.read_text()
 
 
+@on_the_served_site
 def test_a_client_cannot_choose_its_address_behind_the_proxy(site, marketplace_client_id):
     body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
     # The client wrote the first entry; nginx (deploy/nginx.conf) replaces the header, a

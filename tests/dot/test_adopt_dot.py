@@ -69,6 +69,7 @@ def test_readme_block_names_the_command_and_migrate():
     assert block.index("flex_adopt_dot") < block.index("migrate")
 
 
+@pytest.mark.servers
 def test_a_stock_dot_database_is_adopted_and_its_clients_users_and_sessions_keep_working(tmp_path, dot_database_url):
     manage = [sys.executable, str(ROOT / "manage.py")]
     # -- the old site: DOT's migrations, DOT's models, DOT's token endpoint ----------------

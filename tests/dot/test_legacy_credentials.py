@@ -18,8 +18,8 @@ from flex_auth_django.dot.checks import check_dot_adoption
 from flex_auth_django.models import ApiType, Application, RefreshToken, TokenKind
 from flex_auth_django.protocol import client_ids
 from flex_auth_django.tokens import digests, lookup
-from tests.conftest import basic
 from tests.factories import UserFactory
+from tests.helpers import basic
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,11 @@ import pytest
 
 from example_project.demo_api.views import MARKETPLACE_ID
 from tests.factories import AccessTokenFactory, UserFactory
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 
 TRANSIT = "application/transit+json"
-
-
-def bearer(token, **headers):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token.raw}", **headers}
 
 
 def test_marketplace_show_in_json(client):

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from flex_auth_django import signals
 from flex_auth_django.models import AccessToken, AuthorizationCode, RefreshToken, Session, TokenKind
-from tests.conftest import SDK_TOKEN_URL, Endpoint
 from tests.console import REDIRECT_URI, make_code, marketplace, verifier
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import SDK_TOKEN_URL, Endpoint
 
 pytestmark = pytest.mark.django_db
 

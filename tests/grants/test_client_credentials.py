@@ -7,19 +7,15 @@ import pytest
 from flex_auth_django import tokens
 from flex_auth_django.models import AccessToken, RefreshToken, TokenKind
 from flex_auth_django.tokens import digests
-from tests.conftest import SDK_TOKEN_URL, Endpoint, basic
 from tests.factories import ApplicationFactory
+from tests.helpers import SDK_TOKEN_URL, Endpoint, basic, client_credentials
 
 pytestmark = pytest.mark.django_db
 
 
-def cc(app, **extra):
-    return {"client_id": str(app.client_id), "grant_type": "client_credentials", **extra}
-
-
 class TestMarketplaceAnonymous:
     def test_client_id_alone_gets_an_anonymous_public_read_token_without_refresh(self, token_endpoint, marketplace_app):
-        response = token_endpoint.post(cc(marketplace_app, scope="public-read"))
+        response = token_endpoint.post(client_credentials(marketplace_app, scope="public-read"))
         assert response.status_code == 200
         body = response.json()
         assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
@@ -36,35 +32,35 @@ class TestMarketplaceAnonymous:
 
     def test_opaque_anonymous_token_is_stored_without_refresh(self, token_endpoint, marketplace_app, token_formats):
         token_formats(anonymous="opaque")
-        body = token_endpoint.post(cc(marketplace_app)).json()
+        body = token_endpoint.post(client_credentials(marketplace_app)).json()
         assert body["access_token"].startswith("flxa_") and body["expires_in"] == 600
         stored = AccessToken.objects.get()
         assert stored.kind == TokenKind.ANONYMOUS and stored.user is None and stored.family is None
         assert RefreshToken.objects.count() == 0
 
     def test_scope_defaults_to_public_read(self, token_endpoint, marketplace_app):
-        response = token_endpoint.post(cc(marketplace_app))
+        response = token_endpoint.post(client_credentials(marketplace_app))
         assert response.status_code == 200
         assert response.json()["scope"] == "public-read"
 
     def test_empty_scope_counts_as_absent(self, token_endpoint, marketplace_app):
-        response = token_endpoint.post(cc(marketplace_app, scope=""))
+        response = token_endpoint.post(client_credentials(marketplace_app, scope=""))
         assert response.json()["scope"] == "public-read"
 
     def test_only_the_digest_is_stored(self, token_endpoint, marketplace_app, token_formats):
         token_formats(anonymous="opaque")
-        token = token_endpoint.post(cc(marketplace_app)).json()["access_token"]
+        token = token_endpoint.post(client_credentials(marketplace_app)).json()["access_token"]
         stored = AccessToken.objects.get()
         assert token not in stored.digest
         assert stored.digest == digests.make(token)
         assert stored.digest.startswith("hmac-sha256$")
 
     def test_a_right_secret_is_accepted(self, token_endpoint, marketplace_app):
-        response = token_endpoint.post(cc(marketplace_app, client_secret=marketplace_app.secret))
+        response = token_endpoint.post(client_credentials(marketplace_app, client_secret=marketplace_app.secret))
         assert response.status_code == 200
 
     def test_a_wrong_secret_is_refused_even_though_none_is_needed(self, token_endpoint, marketplace_app):
-        response = token_endpoint.post(cc(marketplace_app, client_secret="flxs_wrong"))
+        response = token_endpoint.post(client_credentials(marketplace_app, client_secret="flxs_wrong"))
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_client"
         assert "WWW-Authenticate" not in response
@@ -72,25 +68,27 @@ class TestMarketplaceAnonymous:
 
     @pytest.mark.parametrize("scope", ["user", "integ", "trusted:user", "public-read user", "read"])
     def test_other_scopes_are_invalid_scope(self, token_endpoint, marketplace_app, scope):
-        response = token_endpoint.post(cc(marketplace_app, scope=scope))
+        response = token_endpoint.post(client_credentials(marketplace_app, scope=scope))
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_scope"
 
     def test_sdk_path_works_too(self, client, marketplace_app):
-        response = Endpoint(client, SDK_TOKEN_URL).post(cc(marketplace_app, scope="public-read"))
+        response = Endpoint(client, SDK_TOKEN_URL).post(client_credentials(marketplace_app, scope="public-read"))
         assert response.status_code == 200
         assert response.json()["scope"] == "public-read"
 
     def test_each_token_is_new(self, token_endpoint, marketplace_app):
-        first = token_endpoint.post(cc(marketplace_app)).json()["access_token"]
-        second = token_endpoint.post(cc(marketplace_app)).json()["access_token"]
+        first = token_endpoint.post(client_credentials(marketplace_app)).json()["access_token"]
+        second = token_endpoint.post(client_credentials(marketplace_app)).json()["access_token"]
         assert first != second
         assert len(first) >= 43
 
 
 class TestIntegration:
     def test_id_and_secret_get_an_integ_token_with_a_refresh_token(self, token_endpoint, integration_app):
-        response = token_endpoint.post(cc(integration_app, client_secret=integration_app.secret, scope="integ"))
+        response = token_endpoint.post(
+            client_credentials(integration_app, client_secret=integration_app.secret, scope="integ")
+        )
         assert response.status_code == 200
         body = response.json()
         assert body["scope"] == "integ" and body["token_type"] == "bearer"
@@ -105,7 +103,7 @@ class TestIntegration:
 
     def test_opaque_integration_token_is_stored_with_its_session(self, token_endpoint, integration_app, token_formats):
         token_formats(integration="opaque")
-        body = token_endpoint.post(cc(integration_app, client_secret=integration_app.secret)).json()
+        body = token_endpoint.post(client_credentials(integration_app, client_secret=integration_app.secret)).json()
         assert body["access_token"].startswith("flxa_")
         access = AccessToken.objects.get()
         refresh = RefreshToken.objects.get()
@@ -114,7 +112,7 @@ class TestIntegration:
         assert access.family == refresh.family
 
     def test_scope_defaults_to_integ(self, token_endpoint, integration_app):
-        response = token_endpoint.post(cc(integration_app, client_secret=integration_app.secret))
+        response = token_endpoint.post(client_credentials(integration_app, client_secret=integration_app.secret))
         assert response.json()["scope"] == "integ"
 
     def test_http_basic_works(self, token_endpoint, integration_app):
@@ -125,12 +123,12 @@ class TestIntegration:
         assert response.status_code == 200
 
     def test_missing_secret_is_invalid_client(self, token_endpoint, integration_app):
-        response = token_endpoint.post(cc(integration_app))
+        response = token_endpoint.post(client_credentials(integration_app))
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_client"
 
     def test_wrong_secret_is_invalid_client(self, token_endpoint, integration_app):
-        response = token_endpoint.post(cc(integration_app, client_secret=integration_app.secret + "x"))
+        response = token_endpoint.post(client_credentials(integration_app, client_secret=integration_app.secret + "x"))
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_client"
 
@@ -143,12 +141,14 @@ class TestIntegration:
 
     def test_another_apps_secret_is_refused(self, token_endpoint, integration_app):
         other = ApplicationFactory(integration=True)
-        response = token_endpoint.post(cc(integration_app, client_secret=other.secret))
+        response = token_endpoint.post(client_credentials(integration_app, client_secret=other.secret))
         assert response.status_code == 401
 
     @pytest.mark.parametrize("scope", ["public-read", "user", "integ user"])
     def test_other_scopes_are_invalid_scope(self, token_endpoint, integration_app, scope):
-        response = token_endpoint.post(cc(integration_app, client_secret=integration_app.secret, scope=scope))
+        response = token_endpoint.post(
+            client_credentials(integration_app, client_secret=integration_app.secret, scope=scope)
+        )
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_scope"
 
@@ -171,7 +171,7 @@ class TestClients:
 
     def test_inactive_application_is_invalid_client(self, token_endpoint):
         app = ApplicationFactory(inactive=True)
-        response = token_endpoint.post(cc(app, client_secret=app.secret))
+        response = token_endpoint.post(client_credentials(app, client_secret=app.secret))
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_client"
 

@@ -11,8 +11,8 @@ import pytest
 
 from flex_auth_django.grants import get_registry
 from flex_auth_django.models import ApiType
-from tests.conftest import login
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken, RefreshToken, TokenKind
-from tests.conftest import basic
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import basic
 
 pytestmark = pytest.mark.django_db
 

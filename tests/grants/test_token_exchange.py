@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken, TokenKind
-from tests.conftest import exchange, login
 from tests.factories import AccessTokenFactory, ApplicationFactory, UserFactory
+from tests.helpers import exchange, login
 
 pytestmark = pytest.mark.django_db
 

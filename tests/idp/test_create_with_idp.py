@@ -11,26 +11,13 @@ from flex_auth_django import signals
 from flex_auth_django.idp.signup import SignupRefused
 from flex_auth_django.idp.verified_email import is_verified
 from flex_auth_django.models import IdentityLink
-from tests.conftest import Endpoint
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import Endpoint
 from tests.idp_fixtures import IDP_URL, idp_params
 
 pytestmark = pytest.mark.django_db
 
 CREATE_URL = "/v1/api/current_user/create_with_idp"
-
-
-@pytest.fixture
-def app(db):
-    return ApplicationFactory()
-
-
-@pytest.fixture
-def anonymous_token(client, app):
-    response = Endpoint(client, "/v1/auth/token").post(
-        {"client_id": str(app.client_id), "grant_type": "client_credentials"}
-    )
-    return response.json()["access_token"]
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from flex_auth_django.models import IdentityLink, IdentityProvider, IdpKind
-from tests.conftest import Endpoint
 from tests.factories import ApplicationFactory
+from tests.helpers import Endpoint
 from tests.idp_fixtures import IDP_URL, idp_params
 
 pytestmark = pytest.mark.django_db

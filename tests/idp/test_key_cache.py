@@ -7,8 +7,8 @@ from django.core.cache import caches
 
 from flex_auth_django.idp import documents
 from flex_auth_django.idp.documents import document_cache, ttl_from
-from tests.conftest import Endpoint
 from tests.factories import ApplicationFactory
+from tests.helpers import Endpoint
 from tests.idp_fixtures import IDP_URL, idp_params
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,7 @@ from django.db import connection
 
 from flex_auth_django.idp.verified_email import is_verified
 from flex_auth_django.models import IdentityLink, IdentityProvider, IdpKind, VerifiedEmail
-from tests.conftest import Endpoint
-from tests.factories import PASSWORD, ApplicationFactory
+from tests.helpers import TOKEN_URL, Endpoint, password_grant
 from tests.idp_fixtures import IDP_URL, idp_params
 
 pytestmark = pytest.mark.django_db
@@ -95,11 +94,6 @@ def taken(name: str) -> bool:
 
 
 @pytest.fixture
-def app(db):
-    return ApplicationFactory()
-
-
-@pytest.fixture
 def facebook_idp(db, local_idp, settings):
     settings.FLEX_AUTH = {**getattr(settings, "FLEX_AUTH", {}), "IDP_FACEBOOK_GRAPH_URL": local_idp.graph_url}
     provider = IdentityProvider(idp_id="facebook", name="Facebook", kind=IdpKind.FACEBOOK, client_id=FACEBOOK_APP_ID)
@@ -125,12 +119,6 @@ def login_with_idp(client, app):
 
 
 @pytest.fixture
-def anonymous_token(client, app):
-    body = {"client_id": str(app.client_id), "grant_type": "client_credentials"}
-    return Endpoint(client, "/v1/auth/token").post(body).json()["access_token"]
-
-
-@pytest.fixture
 def sign_up(client, anonymous_token):
     def post(idp, token, **fields):
         body = {"idpId": idp.idp_id, "idpClientId": idp.client_id, "idpToken": token, **fields}
@@ -141,8 +129,7 @@ def sign_up(client, anonymous_token):
 
 
 def password_login(client, app, username: str):
-    body = {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": PASSWORD}
-    return Endpoint(client, "/oauth/token").post(body)
+    return Endpoint(client, TOKEN_URL).post(password_grant(app, username))
 
 
 # -- linking -----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import pytest
 
 from tests.serving import GunicornSite
 
+pytestmark = pytest.mark.servers
+
 
 @pytest.fixture
 def site(tmp_path):

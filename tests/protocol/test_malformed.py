@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TOKEN_URL, basic
+from tests.helpers import TOKEN_URL, basic
 
 pytestmark = pytest.mark.django_db
 

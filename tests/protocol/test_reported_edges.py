@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from flex_auth_django.protocol import client_auth
 from flex_auth_django.views import MetadataView, TokenView
-from tests.conftest import TOKEN_URL
+from tests.helpers import TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -24,6 +24,7 @@ def test_block_exercises_every_endpoint():
         assert f"grant_type={grant}" in block
 
 
+@pytest.mark.servers
 @pytest.mark.django_db(transaction=True)
 def test_readme_curl_lines_work(tmp_path):
     with ExampleSite(tmp_path, share_test_database=True) as site:

@@ -4,20 +4,18 @@ running example site against its JWKS, and refuse forged ones."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
 from flex_auth_django.tokens.formats.signed import DEVELOPMENT_ISSUER
 from tests.docs.pages import block
+from tests.sdk import SDK_DIR, node_with
 from tests.serving import ExampleSite
 
-pytestmark = [pytest.mark.sdk]
+pytestmark = [pytest.mark.sdk, pytest.mark.servers]
 
-SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"  # make sdk-deps installs jose beside the SDKs
 README_ISSUER = "https://auth.example.com"
 
 
@@ -63,9 +61,7 @@ def test_the_pyjwt_example_verifies_our_tokens(site):
 
 
 def test_the_jose_example_verifies_our_tokens(site):
-    node = shutil.which("node")
-    if node is None or not (SDK_DIR / "node_modules" / "jose").exists():
-        pytest.fail("Node.js and `make sdk-deps` (which installs jose) are needed for this test.")
+    node = node_with("jose")
     module = SDK_DIR / f".readme-jose-{uuid.uuid4().hex}.mjs"  # beside node_modules, so `jose` resolves
     runner = (
         "\nconst [good, bad] = process.argv.slice(2);\n"

@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from tests.factories import AccessTokenFactory, UserFactory
+from tests.helpers import bearer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 
@@ -21,10 +22,6 @@ def with_middleware(settings):
     middleware = list(settings.MIDDLEWARE)
     middleware.insert(middleware.index(MIDDLEWARE_AFTER) + 1, BEARER_MIDDLEWARE)
     settings.MIDDLEWARE = middleware
-
-
-def bearer(token) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token.raw}"}
 
 
 class TestDecorator:
@@ -74,10 +71,12 @@ class TestMiddleware:
         body = client.get("/plain-open", **bearer(token)).json()
         assert body == {"user": token.user.get_username(), "kind": "user", "scopes": ["user"]}
 
-    def test_leaves_requests_without_a_bearer_alone(self, client, django_assert_num_queries):
+    def test_leaves_requests_without_a_bearer_alone(self, client):
         session_user = UserFactory()
         client.force_login(session_user)
-        assert client.get("/plain-open").json()["user"] == session_user.get_username()
+        response = client.get("/plain-open")
+        assert response.status_code == 200
+        assert response.json() == {"user": session_user.get_username(), "kind": None, "scopes": None}
 
     def test_a_dead_token_means_anonymous_never_the_session_user(self, client):
         client.force_login(UserFactory())
@@ -89,12 +88,21 @@ class TestMiddleware:
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_token"
 
-    @pytest.mark.parametrize("url", ["/plain/user", "/v1/api/current_user/show", "/plain/integ"])
+    @pytest.mark.parametrize(
+        "url, kind",
+        [("/plain/user", "user"), ("/v1/api/current_user/show", "user"), ("/plain/integ", "integration")],
+    )
     @pytest.mark.parametrize("expired", [False, True])
-    def test_middleware_and_view_share_one_query(self, client, django_assert_num_queries, url, expired):
-        token = AccessTokenFactory(expired=expired)
+    def test_middleware_and_view_share_one_query(self, client, django_assert_num_queries, url, kind, expired):
+        """One lookup serves both, for a live token (the view answers 200) and a dead one (401 invalid_token)."""
+        token = AccessTokenFactory(expired=expired, integration=kind == "integration")
         with django_assert_num_queries(1):
-            client.get(url, **bearer(token))
+            response = client.get(url, **bearer(token))
+        if expired:
+            assert response.status_code == 401, response.content
+            assert response.json()["error"] == "invalid_token"
+        else:
+            assert response.status_code == 200, response.content
 
     def test_a_database_outage_lets_the_protected_view_answer_503(self, client):
         with mock.patch("flex_auth_django.tokens.live_access", side_effect=OperationalError("down")):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken
-from tests.conftest import exchange
 from tests.console import make_code
 from tests.factories import AccessTokenFactory
+from tests.helpers import bearer, exchange
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 
@@ -18,10 +18,6 @@ def limited(token_endpoint):
     body = token_endpoint.post(code.token_params()).json()
     assert body["scope"] == "user:limited"
     return code, body["access_token"]
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def test_passes_the_ready_made_user_permission_on_the_demo_api(client, limited):

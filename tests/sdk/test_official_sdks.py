@@ -13,35 +13,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from tests.idp_provider import CLIENT_ID
-from tests.serving import ROOT, ExampleSite
+from tests.sdk import SDK_DIR, SDK_PACKAGES, node_with
+from tests.serving import ExampleSite
 
-pytestmark = pytest.mark.sdk
+pytestmark = [pytest.mark.sdk, pytest.mark.servers]
 
-SDK_DIR = ROOT / "tests" / "sdk"
-PACKAGES = ("sharetribe-flex-sdk", "sharetribe-flex-integration-sdk")
 ACCESS_TOKEN_LIFETIME = 6  # seconds: the steps before expiry take well under 1 s; room for a loaded machine
 
 
 @pytest.fixture
 def node() -> str:
-    """The node executable, once the pinned SDKs are installed: a missing install fails, never skips."""
-    missing = [name for name in PACKAGES if not (SDK_DIR / "node_modules" / name / "package.json").is_file()]
-    if missing:
-        pytest.fail(
-            f"The official SDKs are not installed ({', '.join(missing)} missing in tests/sdk/node_modules): "
-            "run `make sdk-deps` (`make test` installs them)."
-        )
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js (`node`) is needed to run the official SDKs: install Node.js 18 or newer.")
-    return node
+    return node_with(*SDK_PACKAGES)
 
 
 @pytest.fixture

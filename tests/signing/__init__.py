@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from functools import cache
@@ -11,7 +10,7 @@ from urllib.parse import urlencode
 import jwt
 
 from flex_auth_django.signing.keys import generate_pem, load_key
-from tests.conftest import FORM, INTROSPECT_URL, TOKEN_URL
+from tests.helpers import FORM, INTROSPECT_URL, TOKEN_URL, b64url
 
 ISSUER = "https://auth.example.test"
 
@@ -47,7 +46,8 @@ def forge(claims: dict, *, key_name: str = "a", alg: str = "ES256", **header) ->
 
 
 def b64(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    """A JOSE segment (header or claims) as written on the wire."""
+    return b64url(json.dumps(data).encode())
 
 
 def claims_like(raw: str, **changes) -> dict:

@@ -136,6 +136,34 @@ def limits(settings):
     }
 
 
+@pytest.fixture
+def store_calls(monkeypatch):
+    """Every call into the throttle store, in order: "read", "charge" or "settle"."""
+    calls = []
+    real = throttling.guards.store
+
+    def spy():
+        store = real()
+
+        class Spy:
+            def get_many(self, keys):
+                calls.append("read")
+                return store.get_many(keys)
+
+            def incr_many(self, charges):
+                calls.append("charge")
+                return store.incr_many(charges)
+
+            def settle(self, delete, decrement):
+                calls.append("settle")
+                return store.settle(delete, decrement)
+
+        return Spy()
+
+    monkeypatch.setattr(throttling.guards, "store", spy)
+    return calls
+
+
 ALICE = "user:1"
 
 
@@ -240,10 +268,27 @@ class TestCharging:
         assert throttle_cache.get(c.keys(int(clock()))[0]) == 1
         assert caches["default"].get(c.keys(int(clock()))[0]) is None
 
-    def test_disabled_throttling_counts_nothing(self, throttle_cache, clock, settings):
-        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "THROTTLE_ENABLED": False}
-        for _ in range(10):
+    def test_disabled_throttling_counts_nothing(self, throttle_cache, clock, settings, store_calls):
+        at = int(clock())
+        keys = [
+            key
+            for c in (
+                throttling.counter("account", ALICE, "THROTTLE_ACCOUNT"),
+                throttling.counter("ip", "192.0.2.1", "THROTTLE_IP"),
+            )
+            for key in c.keys(at)
+        ]
+        enabled = settings.FLEX_AUTH
+        settings.FLEX_AUTH = {**enabled, "THROTTLE_ENABLED": False}
+        for _ in range(10):  # far past every limit (3, 4, 5): never refused
             fail()
+        assert store_calls == []  # the store is never read, charged or settled
+        assert throttle_cache.get_many(keys) == {}  # no counter exists
+        settings.FLEX_AUTH = enabled  # back on: the ten failures left nothing behind, the limit is whole
+        for _ in range(3):
+            fail()
+        with pytest.raises(TooManyRequests):
+            throttling.guard_password(ALICE, "192.0.2.1")
 
 
 RACES = {
@@ -285,6 +330,7 @@ def test_concurrent_attempts_are_admitted_exactly_up_to_the_limit(throttle_cache
 
 
 @pytest.mark.usefixtures("limits")
+@pytest.mark.redis
 def test_redis_counts_with_incr_and_expires_keys(redis_throttle_cache, clock):
     """On Redis a counter is a plain integer (INCR-able) with a TTL, so it never outlives its use."""
     fail()
@@ -312,32 +358,6 @@ class TestCacheFailure:
 
 class TestClientSecretsAreCountedOnFailure:
     """A right secret costs one counter read and no write; a wrong one adds one write."""
-
-    @pytest.fixture
-    def store_calls(self, monkeypatch):
-        calls = []
-        real = throttling.guards.store
-
-        def spy():
-            store = real()
-
-            class Spy:
-                def get_many(self, keys):
-                    calls.append("read")
-                    return store.get_many(keys)
-
-                def incr_many(self, charges):
-                    calls.append("charge")
-                    return store.incr_many(charges)
-
-                def settle(self, delete, decrement):
-                    calls.append("settle")
-                    return store.settle(delete, decrement)
-
-            return Spy()
-
-        monkeypatch.setattr(throttling.guards, "store", spy)
-        return calls
 
     @pytest.mark.django_db
     def test_right_secret_reads_once_and_writes_nothing(self, token_endpoint, integration_app, store_calls):

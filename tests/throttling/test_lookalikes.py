@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import password_grant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_cache", "clock")]
 
@@ -31,17 +32,13 @@ SIGNS_IN = {
 }
 
 
-def login(app, username: str, password: str) -> dict[str, str]:
-    return {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": password}
-
-
 def signs_in(token_endpoint, app, username: str, ip: str) -> int:
-    return token_endpoint.post(login(app, username, PASSWORD), REMOTE_ADDR=ip).status_code
+    return token_endpoint.post(password_grant(app, username, PASSWORD), REMOTE_ADDR=ip).status_code
 
 
 def fail_ten_times(token_endpoint, app, username: str, ip: str) -> None:
     for _ in range(10):
-        assert token_endpoint.post(login(app, username, "wrong"), REMOTE_ADDR=ip).status_code == 401
+        assert token_endpoint.post(password_grant(app, username, "wrong"), REMOTE_ADDR=ip).status_code == 401
 
 
 @pytest.fixture
@@ -75,7 +72,7 @@ def test_spellings_share_the_account_ceiling_across_addresses(token_endpoint, ap
     expected = name in SIGNS_IN.get(connection.vendor, SIGNS_IN["postgresql"])
     for n in range(100):  # one guess each from 100 addresses, alternating spellings
         username = spelling if n % 2 else PLAIN
-        token_endpoint.post(login(app, username, "wrong"), REMOTE_ADDR=f"198.18.0.{n + 1}")
+        token_endpoint.post(password_grant(app, username, "wrong"), REMOTE_ADDR=f"198.18.0.{n + 1}")
     # 50 guesses per spelling: the ceiling (100) is reached only if the spellings share it.
     assert signs_in(token_endpoint, app, PLAIN, "203.0.113.50") == (429 if expected else 200)
 
@@ -86,8 +83,8 @@ def test_unknown_addresses_share_counters_exactly_as_existing_ones(token_endpoin
 
     def answers(plain: str, spelling: str, ip: str) -> list[int]:
         for _ in range(10):
-            token_endpoint.post(login(app, plain, "wrong"), REMOTE_ADDR=ip)
-        return [token_endpoint.post(login(app, spelling, "wrong"), REMOTE_ADDR=ip).status_code]
+            token_endpoint.post(password_grant(app, plain, "wrong"), REMOTE_ADDR=ip)
+        return [token_endpoint.post(password_grant(app, spelling, "wrong"), REMOTE_ADDR=ip).status_code]
 
     spelling = SPELLINGS[name]
     known = answers(PLAIN, spelling, "203.0.113.10")

@@ -6,30 +6,26 @@ import uuid
 
 import pytest
 
-from flex_auth_django.accounts import passwords as password_grant
+from flex_auth_django.accounts import passwords
 from flex_auth_django.settings import flex_settings
 from flex_auth_django.tokens import digests
-from tests.conftest import INTROSPECT_URL, Endpoint, basic, exchange
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import INTROSPECT_URL, Endpoint, basic, exchange, password_grant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_cache", "clock")]
-
-
-def login(app, username, password):
-    return {"client_id": str(app.client_id), "grant_type": "password", "username": username, "password": password}
 
 
 @pytest.fixture
 def hashes(monkeypatch):
     """Counts calls into Django's authenticate(), where the password hash runs."""
     calls = []
-    real = password_grant.authenticate
+    real = passwords.authenticate
 
     def spy(*args, **kwargs):
         calls.append(kwargs.get("username"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(password_grant, "authenticate", spy)
+    monkeypatch.setattr(passwords, "authenticate", spy)
     return calls
 
 
@@ -70,25 +66,25 @@ def address(n: int) -> str:
 class TestPasswordByAccountAndIp:
     def test_ten_failures_then_429_before_any_hash(self, token_endpoint, marketplace_app, user, hashes):
         for _ in range(10):
-            assert token_endpoint.post(login(marketplace_app, user.email, "wrong")).status_code == 401
+            assert token_endpoint.post(password_grant(marketplace_app, user.email, "wrong")).status_code == 401
         assert len(hashes) == 10
-        response = token_endpoint.post(login(marketplace_app, user.email, "wrong"))
+        response = token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"))
         assert_throttled(response)
         assert int(response["Retry-After"]) == 15 * 60 + 1
         # The right password is refused too: the counter is checked before it is verified.
-        assert_throttled(token_endpoint.post(login(marketplace_app, user.email, PASSWORD)))
+        assert_throttled(token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD)))
         assert len(hashes) == 10
 
     def test_the_username_counter_ignores_case(self, token_endpoint, marketplace_app, user):
         for n in range(10):
-            token_endpoint.post(login(marketplace_app, user.email.upper() if n % 2 else user.email, "wrong"))
-        assert_throttled(token_endpoint.post(login(marketplace_app, user.email.title(), "wrong")))
+            token_endpoint.post(password_grant(marketplace_app, user.email.upper() if n % 2 else user.email, "wrong"))
+        assert_throttled(token_endpoint.post(password_grant(marketplace_app, user.email.title(), "wrong")))
 
     def test_existing_and_unknown_users_get_identical_answers(self, token_endpoint, marketplace_app, user):
         def run(username):
             answers = []
             for _ in range(11):
-                r = token_endpoint.post(login(marketplace_app, username, "wrong"))
+                r = token_endpoint.post(password_grant(marketplace_app, username, "wrong"))
                 answers.append((r.status_code, r.content, r.get("Retry-After"), r.get("WWW-Authenticate")))
             return answers
 
@@ -98,74 +94,88 @@ class TestPasswordByAccountAndIp:
 
     def test_a_success_resets_the_username_counter(self, token_endpoint, marketplace_app, user):
         for _ in range(9):
-            token_endpoint.post(login(marketplace_app, user.email, "wrong"))
-        assert token_endpoint.post(login(marketplace_app, user.email, PASSWORD)).status_code == 200
+            token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"))
+        assert token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD)).status_code == 200
         for _ in range(10):
-            assert token_endpoint.post(login(marketplace_app, user.email, "wrong")).status_code == 401
-        assert_throttled(token_endpoint.post(login(marketplace_app, user.email, "wrong")))
+            assert token_endpoint.post(password_grant(marketplace_app, user.email, "wrong")).status_code == 401
+        assert_throttled(token_endpoint.post(password_grant(marketplace_app, user.email, "wrong")))
 
     def test_the_window_passes(self, token_endpoint, marketplace_app, user, clock):
         for _ in range(10):
-            token_endpoint.post(login(marketplace_app, user.email, "wrong"))
-        response = token_endpoint.post(login(marketplace_app, user.email, PASSWORD))
+            token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"))
+        response = token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD))
         assert_throttled(response)
         clock.advance(int(response["Retry-After"]))
-        assert token_endpoint.post(login(marketplace_app, user.email, PASSWORD)).status_code == 200
+        assert token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD)).status_code == 200
 
     def test_another_username_is_unaffected(self, token_endpoint, marketplace_app, user):
         other = UserFactory()
         for _ in range(10):
-            token_endpoint.post(login(marketplace_app, user.email, "wrong"))
-        assert token_endpoint.post(login(marketplace_app, other.email, PASSWORD)).status_code == 200
+            token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"))
+        assert token_endpoint.post(password_grant(marketplace_app, other.email, PASSWORD)).status_code == 200
 
     def test_failures_from_ten_addresses_do_not_lock_the_user_out(self, token_endpoint, marketplace_app, user):
         """Issue 15 item 2: guesses from elsewhere must not refuse the user's right password."""
         for n in range(10):
-            wrong = token_endpoint.post(login(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(n))
+            wrong = token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(n))
             assert wrong.status_code == 401
-        fresh = token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.77")
+        fresh = token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.77")
         assert fresh.status_code == 200
         # Each of those addresses has nine guesses left on this account, not zero.
-        again = token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR=address(0))
+        again = token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR=address(0))
         assert again.status_code == 200
 
     def test_one_address_over_its_limit_blocks_only_itself(self, token_endpoint, marketplace_app, user):
         for _ in range(10):
-            token_endpoint.post(login(marketplace_app, user.email, "wrong"), REMOTE_ADDR="203.0.113.1")
-        assert_throttled(token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.1"))
-        ok = token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.2")
+            token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"), REMOTE_ADDR="203.0.113.1")
+        assert_throttled(
+            token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.1")
+        )
+        ok = token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.2")
         assert ok.status_code == 200
 
     def test_the_account_ceiling_refuses_from_every_address(self, token_endpoint, marketplace_app, user, hashes):
         for n in range(100):  # one guess from each of 100 addresses: no address is near its own limit
             assert (
-                token_endpoint.post(login(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(n)).status_code
+                token_endpoint.post(
+                    password_grant(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(n)
+                ).status_code
                 == 401
             )
-        response = token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.99")
+        response = token_endpoint.post(
+            password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.99"
+        )
         assert_throttled(response)
         assert len(hashes) == 100
         # Another account from that same fresh address is unaffected.
         other = UserFactory()
         assert (
-            token_endpoint.post(login(marketplace_app, other.email, PASSWORD), REMOTE_ADDR="203.0.113.99").status_code
+            token_endpoint.post(
+                password_grant(marketplace_app, other.email, PASSWORD), REMOTE_ADDR="203.0.113.99"
+            ).status_code
             == 200
         )
 
     def test_a_success_does_not_reset_the_account_ceiling(self, token_endpoint, marketplace_app, user):
         for n in range(99):
-            token_endpoint.post(login(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(n))
+            token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(n))
         assert (
-            token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.5").status_code
+            token_endpoint.post(
+                password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.5"
+            ).status_code
             == 200
         )
-        token_endpoint.post(login(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(200))
-        assert_throttled(token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.5"))
+        token_endpoint.post(password_grant(marketplace_app, user.email, "wrong"), REMOTE_ADDR=address(200))
+        assert_throttled(
+            token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="203.0.113.5")
+        )
 
     def test_unknown_users_hit_the_same_ceiling(self, token_endpoint, marketplace_app, user):
         def run(username):
             statuses = [
-                token_endpoint.post(login(marketplace_app, username, "wrong"), REMOTE_ADDR=address(n)).status_code
+                token_endpoint.post(
+                    password_grant(marketplace_app, username, "wrong"), REMOTE_ADDR=address(n)
+                ).status_code
                 for n in range(101)
             ]
             return statuses
@@ -176,22 +186,22 @@ class TestPasswordByAccountAndIp:
 class TestPasswordByClientIp:
     def test_fifty_failures_from_one_address_across_usernames(self, token_endpoint, marketplace_app, user, hashes):
         for n in range(50):
-            response = token_endpoint.post(login(marketplace_app, f"guess{n}@example.com", "wrong"))
+            response = token_endpoint.post(password_grant(marketplace_app, f"guess{n}@example.com", "wrong"))
             assert response.status_code == 401
-        response = token_endpoint.post(login(marketplace_app, user.email, PASSWORD))
+        response = token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD))
         assert_throttled(response)
         assert len(hashes) == 50
         # Another address signs in.
-        ok = token_endpoint.post(login(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="198.51.100.9")
+        ok = token_endpoint.post(password_grant(marketplace_app, user.email, PASSWORD), REMOTE_ADDR="198.51.100.9")
         assert ok.status_code == 200
 
     def test_x_forwarded_for_is_ignored_without_trusted_proxies(self, token_endpoint, marketplace_app):
         for n in range(50):
             token_endpoint.post(
-                login(marketplace_app, f"guess{n}@example.com", "wrong"), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+                password_grant(marketplace_app, f"guess{n}@example.com", "wrong"), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
             )
         response = token_endpoint.post(
-            login(marketplace_app, "guess-last@example.com", "wrong"), HTTP_X_FORWARDED_FOR="203.0.113.250"
+            password_grant(marketplace_app, "guess-last@example.com", "wrong"), HTTP_X_FORWARDED_FOR="203.0.113.250"
         )
         assert_throttled(response)
 
@@ -200,18 +210,18 @@ class TestPasswordByClientIp:
         for n in range(50):
             # The client forges the leftmost entry every time; the proxy appends the real address.
             token_endpoint.post(
-                login(marketplace_app, f"guess{n}@example.com", "wrong"),
+                password_grant(marketplace_app, f"guess{n}@example.com", "wrong"),
                 HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.5",
                 REMOTE_ADDR="10.0.0.1",
             )
         blocked = token_endpoint.post(
-            login(marketplace_app, "x@example.com", "wrong"),
+            password_grant(marketplace_app, "x@example.com", "wrong"),
             HTTP_X_FORWARDED_FOR="203.0.113.5",
             REMOTE_ADDR="10.0.0.1",
         )
         assert_throttled(blocked)
         other = token_endpoint.post(
-            login(marketplace_app, "x@example.com", "wrong"),
+            password_grant(marketplace_app, "x@example.com", "wrong"),
             HTTP_X_FORWARDED_FOR="203.0.113.6",
             REMOTE_ADDR="10.0.0.1",
         )
@@ -301,6 +311,6 @@ class TestClientSecret:
 
 
 def login_token(token_endpoint, app, user, ip: str) -> str:
-    response = token_endpoint.post(login(app, user.email, PASSWORD), REMOTE_ADDR=ip)
+    response = token_endpoint.post(password_grant(app, user.email, PASSWORD), REMOTE_ADDR=ip)
     assert response.status_code == 200
     return response.json()["access_token"]

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from flex_auth_django import tokens
 from flex_auth_django.models import AccessToken, RefreshToken
-from tests.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import basic, login
 from tests.factories import AccessTokenFactory, ApplicationFactory, UserFactory
+from tests.helpers import basic, login
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken, RefreshToken
-from tests.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from django.db import connections
 from django.test import Client
 
 from flex_auth_django.models import AccessToken, RefreshToken
-from tests.conftest import REVOKE_URL, TOKEN_URL
+from tests import helpers
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import REVOKE_URL, TOKEN_URL, Endpoint
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,14 +43,12 @@ def run_at_once(calls):
         return list(pool.map(go, calls))
 
 
-def login(app, user):
-    response = _post(
-        TOKEN_URL,
-        f"client_id={app.client_id}&grant_type=password&username={user.email}"
-        "&password=correct%20horse%20battery%20staple",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
+def threaded_login(app, user) -> dict:
+    """The one password login (tests/helpers.py), through a Client and connection of the calling thread's own."""
+    try:
+        return helpers.login(Endpoint(Client(), TOKEN_URL), app, user)
+    finally:
+        connections.close_all()
 
 
 def refresh_body(app, token):
@@ -58,7 +57,7 @@ def refresh_body(app, token):
 
 def test_parallel_refreshes_with_one_token_leave_exactly_one_successor():
     app, user = ApplicationFactory(), UserFactory()
-    session = login(app, user)
+    session = threaded_login(app, user)
     responses = run_at_once([lambda: _post(TOKEN_URL, refresh_body(app, session["refresh_token"]))] * THREADS)
     assert all(r.status_code < 500 for r in responses)
     assert all(r.status_code == 200 for r in responses), [r.content for r in responses]
@@ -74,7 +73,7 @@ def test_parallel_refreshes_with_one_token_leave_exactly_one_successor():
 def test_parallel_refreshes_beyond_grace_are_refused_without_a_successor(settings):
     settings.FLEX_AUTH = {"REFRESH_GRACE_PERIOD": 0}
     app, user = ApplicationFactory(), UserFactory()
-    session = login(app, user)
+    session = threaded_login(app, user)
     responses = run_at_once([lambda: _post(TOKEN_URL, refresh_body(app, session["refresh_token"]))] * THREADS)
     assert all(r.status_code in (200, 401) for r in responses)
     winners = [r for r in responses if r.status_code == 200]
@@ -86,7 +85,7 @@ def test_parallel_refreshes_beyond_grace_are_refused_without_a_successor(setting
 
 def test_reuse_of_an_old_generation_racing_the_newest_revokes_everything(settings):
     app, user = ApplicationFactory(), UserFactory()
-    first = login(app, user)
+    first = threaded_login(app, user)
     second = _post(TOKEN_URL, refresh_body(app, first["refresh_token"])).json()
     third = _post(TOKEN_URL, refresh_body(app, second["refresh_token"])).json()
     calls = [lambda: _post(TOKEN_URL, refresh_body(app, first["refresh_token"]))] * 8
@@ -102,7 +101,7 @@ def test_logout_racing_refreshes_leaves_no_live_token():
     app, user = ApplicationFactory(), UserFactory()
     for _ in range(3):
         RefreshToken.objects.all().delete()
-        session = login(app, user)
+        session = threaded_login(app, user)
         refresh = refresh_body(app, session["refresh_token"])
         logout = (f"token={session['refresh_token']}", f"Bearer {session['access_token']}")
         calls = [lambda body=refresh: _post(TOKEN_URL, body)] * (THREADS - 1)
@@ -116,7 +115,7 @@ def test_logout_racing_refreshes_leaves_no_live_token():
 
 def test_logout_racing_token_exchanges_leaves_no_live_trusted_token():
     app, user = ApplicationFactory(), UserFactory()
-    session = login(app, user)
+    session = threaded_login(app, user)
     exchange = (
         f"client_id={app.client_id}&client_secret={app.secret}&grant_type=token_exchange"
         f"&subject_token={session['access_token']}"
@@ -134,6 +133,6 @@ def test_logout_racing_token_exchanges_leaves_no_live_trusted_token():
 
 def test_parallel_logins_each_get_their_own_session():
     app, user = ApplicationFactory(), UserFactory()
-    responses = run_at_once([lambda: login(app, user)] * 8)
+    responses = run_at_once([lambda: threaded_login(app, user)] * 8)
     assert len({r["refresh_token"] for r in responses}) == 8
     assert RefreshToken.objects.values("family").distinct().count() == 8

@@ -5,18 +5,10 @@ from __future__ import annotations
 import pytest
 
 from flex_auth_django.models import AccessToken, RefreshToken
-from tests.conftest import basic, exchange, login
 from tests.factories import AccessTokenFactory, ApplicationFactory, UserFactory
+from tests.helpers import basic, bearer, exchange, login, refresh_grant
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(token):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def refresh(token_endpoint, app, token):
-    return token_endpoint.post({"client_id": str(app.client_id), "grant_type": "refresh_token", "refresh_token": token})
 
 
 class TestSdkLogout:
@@ -28,14 +20,14 @@ class TestSdkLogout:
         assert response.status_code == 200
         assert response.json() == {}
         assert response["Cache-Control"] == "no-store"
-        assert refresh(token_endpoint, marketplace_app, session["refresh_token"]).status_code == 401
+        assert token_endpoint.post(refresh_grant(marketplace_app, session["refresh_token"])).status_code == 401
         assert not AccessToken.objects.live().exists()  # user and trusted access tokens too
         assert not RefreshToken.objects.live().exists()
 
     def test_other_sessions_of_the_user_survive(self, token_endpoint, revoke_endpoint, marketplace_app, user):
         one, two = login(token_endpoint, marketplace_app, user), login(token_endpoint, marketplace_app, user)
         revoke_endpoint.post({"token": one["refresh_token"]}, **bearer(one["access_token"]))
-        assert refresh(token_endpoint, marketplace_app, two["refresh_token"]).status_code == 200
+        assert token_endpoint.post(refresh_grant(marketplace_app, two["refresh_token"])).status_code == 200
 
     def test_bearer_scheme_is_case_insensitive(self, token_endpoint, revoke_endpoint, marketplace_app, user):
         session = login(token_endpoint, marketplace_app, user)
@@ -43,7 +35,7 @@ class TestSdkLogout:
             {"token": session["refresh_token"]}, HTTP_AUTHORIZATION=f"bearer {session['access_token']}"
         )
         assert response.status_code == 200
-        assert refresh(token_endpoint, marketplace_app, session["refresh_token"]).status_code == 401
+        assert token_endpoint.post(refresh_grant(marketplace_app, session["refresh_token"])).status_code == 401
 
     @pytest.mark.parametrize("kind", ["expired", "revoked", "unknown"])
     def test_dead_bearer_is_401_so_the_sdk_refreshes_and_retries(self, revoke_endpoint, marketplace_app, kind):
@@ -62,7 +54,7 @@ class TestSdkLogout:
         attacker = login(token_endpoint, marketplace_app, user)
         response = revoke_endpoint.post({"token": victim["refresh_token"]}, **bearer(attacker["access_token"]))
         assert response.status_code == 200  # reveals nothing
-        assert refresh(token_endpoint, marketplace_app, victim["refresh_token"]).status_code == 200
+        assert token_endpoint.post(refresh_grant(marketplace_app, victim["refresh_token"])).status_code == 200
 
     def test_revoking_an_access_token_revokes_only_it_and_its_trusted_tokens(
         self, token_endpoint, revoke_endpoint, marketplace_app, user
@@ -72,14 +64,14 @@ class TestSdkLogout:
         response = revoke_endpoint.post({"token": session["access_token"]}, **bearer(session["access_token"]))
         assert response.status_code == 200
         assert not AccessToken.objects.live().exists()
-        assert refresh(token_endpoint, marketplace_app, session["refresh_token"]).status_code == 200
+        assert token_endpoint.post(refresh_grant(marketplace_app, session["refresh_token"])).status_code == 200
 
     def test_token_type_hint_is_not_trusted(self, token_endpoint, revoke_endpoint, marketplace_app, user):
         session = login(token_endpoint, marketplace_app, user)
         revoke_endpoint.post(
             {"token": session["refresh_token"], "token_type_hint": "access_token"}, **bearer(session["access_token"])
         )
-        assert refresh(token_endpoint, marketplace_app, session["refresh_token"]).status_code == 401
+        assert token_endpoint.post(refresh_grant(marketplace_app, session["refresh_token"])).status_code == 401
 
 
 class TestClientCredentials:
@@ -110,7 +102,7 @@ class TestClientCredentials:
             {"token": session["refresh_token"], "client_id": str(marketplace_app.client_id)}
         )
         assert response.status_code == 200
-        assert refresh(token_endpoint, marketplace_app, session["refresh_token"]).status_code == 401
+        assert token_endpoint.post(refresh_grant(marketplace_app, session["refresh_token"])).status_code == 401
 
     def test_other_clients_tokens_answer_200_and_change_nothing(
         self, token_endpoint, revoke_endpoint, marketplace_app, user
@@ -119,7 +111,7 @@ class TestClientCredentials:
         other = ApplicationFactory()
         response = revoke_endpoint.post({"token": session["refresh_token"], "client_id": str(other.client_id)})
         assert response.status_code == 200 and response.json() == {}
-        assert refresh(token_endpoint, marketplace_app, session["refresh_token"]).status_code == 200
+        assert token_endpoint.post(refresh_grant(marketplace_app, session["refresh_token"])).status_code == 200
 
     @pytest.mark.parametrize("token", ["flxr_" + "A" * 43, "flxa_" + "A" * 43, "undefined", "x"])
     def test_unknown_tokens_answer_200(self, revoke_endpoint, marketplace_app, token):

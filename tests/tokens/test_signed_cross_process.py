@@ -11,11 +11,10 @@ import urllib.request
 
 import pytest
 
-from tests.cache_fixtures import redis_reachable
 from tests.factories import ApplicationFactory
 from tests.serving import ExampleSite
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.servers]
 
 # Its own Redis database: the keys are per-application, so nothing else there is touched.
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -36,8 +35,6 @@ def call(url: str, *, params: dict | None = None, bearer: str | None = None) -> 
 
 @pytest.fixture
 def two_sites(tmp_path):
-    if not redis_reachable():
-        pytest.skip("needs Redis on 127.0.0.1:6379")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with (

@@ -12,6 +12,7 @@ import pytest
 
 from flex_auth_django.models import AccessToken, Session, TokenKind
 from tests.console import make_code
+from tests.helpers import bearer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 
@@ -19,10 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
 @pytest.fixture
 def signed_login_as(token_formats):
     token_formats(login_as="signed")
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def redeem(token_endpoint, code) -> dict:
@@ -85,7 +82,7 @@ def test_with_the_dev_scope_setting_a_signed_token_is_still_a_login_as_token(tok
 
 def test_a_signed_user_token_without_act_is_never_taken_for_login_as(token_endpoint, all_signed, marketplace_app, user):
     from flex_auth_django import tokens
-    from tests.conftest import login
+    from tests.helpers import login
 
     access = login(token_endpoint, marketplace_app, user)["access_token"]
     assert "act" not in jwt.decode(access, options={"verify_signature": False})

@@ -16,8 +16,8 @@ from flex_auth_django import applications, tokens
 from flex_auth_django.models import AccessToken, Application, RefreshToken, Session, SignedRevocation
 from flex_auth_django.tokens import standing
 from flex_auth_django.tokens.cleanup import clear_dead_tokens
-from tests.conftest import FORM, REVOKE_URL, exchange
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import FORM, REVOKE_URL, exchange
 from tests.signing import Probe, form, token, use_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
@@ -305,6 +305,7 @@ class TestRecordOfTruth:
 class TestOnRedis:
     """The revocation check on the real Redis (the per-request read bypasses Django's per-call client)."""
 
+    @pytest.mark.redis
     def test_revocation_and_state_through_redis(self, client, probe, settings, redis_throttle_cache):
         from django.core.cache import caches
 

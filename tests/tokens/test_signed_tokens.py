@@ -17,7 +17,7 @@ from django.utils import timezone
 from flex_auth_django import tokens
 from flex_auth_django.models import AccessToken, RefreshToken, TokenKind
 from flex_auth_django.signing.keys import load_key, public_jwk, thumbprint
-from tests.conftest import exchange, login
+from tests.helpers import exchange, login
 from tests.signing import ISSUER, b64, claims_like, forge, form, header_and_claims, kid, now, pem, token, use_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_protected")]
@@ -128,7 +128,7 @@ class TestFormats:
 
 
 def client_endpoint(client):
-    from tests.conftest import TOKEN_URL, Endpoint
+    from tests.helpers import TOKEN_URL, Endpoint
 
     return Endpoint(client, TOKEN_URL)
 

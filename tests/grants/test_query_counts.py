@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from flex_auth_django import tokens
-from tests.conftest import exchange, login
+from tests.helpers import exchange, login
 
 pytestmark = pytest.mark.django_db
 
