@@ -47,7 +47,7 @@ def check_client_id(value: str) -> None:
 
 class ClientIdsWidget(forms.Textarea):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        defaults = {"rows": 3, "class": "vLargeTextField flex-client-ids", "spellcheck": "false"}
+        defaults = {"rows": 4, "class": "vLargeTextField flex-client-ids", "spellcheck": "false"}
         super().__init__({**defaults, **(attrs or {})})
 
 

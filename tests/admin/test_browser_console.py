@@ -5,7 +5,7 @@ after a dot or a hyphen (never `localhost:30` / `00`), there is a Created column
 whole table fits beside the open navigation sidebar. The identity-provider add page: once a
 kind is chosen only its fields show (and the other kinds' values are not sent); without
 JavaScript every kind's fields show and the form still works. Measured from the laid-out
-boxes, as an operator would see them.
+boxes, as an operator would see them. The docs' docs/admin-identity-provider.png is taken here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.test_browser import EMAIL, PASSWORD, VIEWPORT, Site, assert_on_screen, assert_table_fits, log_in
+from tests.admin.test_browser import (
+    EMAIL,
+    PASSWORD,
+    VIEWPORT,
+    Site,
+    assert_on_screen,
+    assert_table_fits,
+    log_in,
+    screenshot,
+)
 from tests.chromium import chromium_context
 
 pytestmark = pytest.mark.browser
@@ -167,10 +176,12 @@ def test_the_add_form_shows_only_the_chosen_kinds_fields(page, site):
     page.fill("#id_idp_id", idp_id)
     page.fill("#id_name", "Corporate SSO")
     page.fill("#id_client_id", "web-client")
-    page.fill("#id_trusted_client_ids", "ios-client\n\nandroid-client\n")
+    page.fill("#id_trusted_client_ids", "ios-client\n\nandroid-client")
     page.fill("#id_issuer", "https://id.example.com")
     assert_on_screen(page, page.locator("#id_trusted_client_ids"), "the trusted client IDs")
     assert_readable(page, page.locator(".field-trusted_client_ids .help"), "the trusted client IDs' help")
+    if page.scheme == "light":
+        screenshot(page, "admin-identity-provider.png")  # docs/guides/idp.md
     page.click("input[name=_continue]")
     page.wait_for_selector("ul.messagelist li.success")
 
