@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from jwt.algorithms import ECAlgorithm
 
@@ -275,3 +277,17 @@ def test_the_admin_marks_the_users_current_email_verified(superuser_client):
     right = wrong | {"flex_verified_email-0-email": user.email}
     assert superuser_client.post(url, right).status_code == 302
     assert VerifiedEmail.objects.get().user == user
+
+
+def test_the_history_records_a_change_of_trusted_ids_only_when_they_change(superuser_client):
+    data = provider_data(idp_id="google", kind="google", app_secret="", trusted_client_ids="a-1\r\nb-2")
+    assert superuser_client.post(reverse(ADD_URL), data).status_code == 302
+    provider = IdentityProvider.objects.get()
+    # The same IDs typed again (other line endings, blank lines) change nothing; a new order does.
+    for typed, changed in (("a-1\n\nb-2\n", False), ("b-2\r\na-1", True)):
+        page = superuser_client.get(change_url(provider)).content.decode()
+        initial = unescape(re.search(r'name="initial-trusted_client_ids" value="([^"]*)"', page).group(1))
+        post = {**data, "trusted_client_ids": typed, "initial-trusted_client_ids": initial}
+        assert superuser_client.post(change_url(provider), post).status_code == 302
+        entry = LogEntry.objects.filter(object_id=str(provider.pk), action_flag=CHANGE).latest("pk")
+        assert ("Trusted client IDs" in entry.get_change_message()) == changed, (typed, entry.get_change_message())
