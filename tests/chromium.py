@@ -35,8 +35,9 @@ def missing(reason: str) -> None:
 
 
 @contextlib.contextmanager
-def chromium_context(viewport: dict[str, int]) -> Iterator[Any]:
-    """A Playwright browser context on a fresh profile, closed on exit."""
+def chromium_context(viewport: dict[str, int], **options: Any) -> Iterator[Any]:
+    """A Playwright browser context on a fresh profile, closed on exit (`options`: more context
+    options, e.g. java_script_enabled=False or color_scheme="dark")."""
     if not Path(CHROMIUM).exists():
         missing(f"no Chromium at {CHROMIUM}")
     try:
@@ -45,7 +46,13 @@ def chromium_context(viewport: dict[str, int]) -> Iterator[Any]:
         missing("the playwright package is not installed")
     with tempfile.TemporaryDirectory(prefix="flex-chromium-") as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=viewport, locale="en-US"
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport=viewport,
+            locale="en-US",
+            **options,
         )
         try:
             yield context

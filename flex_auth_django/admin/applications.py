@@ -40,14 +40,15 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     """API applications with their activity; credentials change only through confirmed actions."""
 
     # Fits 1366 px with the navigation sidebar open (tests/admin/test_browser.py measures it):
-    # shortened client IDs with a copy button, a relative "last used", cells that never wrap.
-    # "Created" is on the application's page (the list is newest first).
+    # a name on at most two lines (a deactivated one says so under it), shortened client IDs
+    # with a copy button, the day it was created (as Console's list shows it), a relative
+    # "last used", other cells on one line.
     list_display = (
-        "name",
+        "name_and_state",
         "api",
         "client_id_copy",
+        "created_on",
         "last_used_ago",
-        "is_active",
         "tokens_24h",
         "live_sessions",
     )
@@ -82,9 +83,19 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
         css = {"all": ("flex_auth_django/admin/flex_admin.css",)}
         js = ("flex_auth_django/admin/copy.js",)
 
+    @admin.display(description=_("name"), ordering="name")
+    def name_and_state(self, obj: Application) -> str:
+        """The name, and "Deactivated" under it when it is (the list's "active" filter finds them all)."""
+        if obj.is_active:
+            return format_html('<span class="flex-name">{}</span>', obj.name)
+        return format_html(
+            '<span class="flex-name">{}</span><span class="flex-inactive">{}</span>', obj.name, _("Deactivated")
+        )
+
     @admin.display(description=_("API type"), ordering="api_type")
     def api(self, obj: Application) -> str:
-        """The API type, and under it the Marketplace URL's host (wrapping, so the list keeps its 1366 px)."""
+        """The API type, and under it the Marketplace URL's host (wrapping after its dots, so the list
+        keeps its 1366 px and `localhost:3000` stays whole)."""
         label = obj.get_api_type_display().removesuffix(" API")
         if not obj.marketplace_url:
             return label
@@ -92,7 +103,7 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
             '{}<span class="flex-marketplace-url" title="{}">{}</span>',
             label,
             obj.marketplace_url,
-            urlsplit(obj.marketplace_url).netloc,
+            display.breakable_host(urlsplit(obj.marketplace_url).netloc),
         )
 
     @admin.display(description=_("client ID"), ordering="client_id")
@@ -102,6 +113,10 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     @admin.display(description=_("client ID"))
     def client_id_full(self, obj: Application) -> str:
         return display.client_id(obj)
+
+    @admin.display(description=_("created"), ordering="created")
+    def created_on(self, obj: Application) -> str:
+        return display.day(obj.created)
 
     @admin.display(description=_("last used"), ordering="last_used")
     def last_used_ago(self, obj: Application) -> str:
@@ -125,7 +140,7 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
             _("(only the last 4 characters are kept)"),
         )
 
-    @admin.display(description=_("tokens (24 h)"), ordering="tokens_24h")
+    @admin.display(description=_("tokens (24\u00a0h)"), ordering="tokens_24h")  # the header wraps before "(24 h)"
     def tokens_24h(self, obj: Application) -> int:
         return getattr(obj, "tokens_24h", 0)
 

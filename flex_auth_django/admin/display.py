@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ..models import Application
 
 EMPTY = "—"
+WRAP_AFTER_DOT = SafeString(".<wbr>")
 
 
 def exact(value: datetime) -> str:
@@ -42,6 +43,19 @@ def when(value: datetime | None, *, compact: bool = False, empty: str = EMPTY) -
         return empty
     shown = relative(value) if compact else exact(value)
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact(value), shown)
+
+
+def day(value: datetime | None, *, empty: str = EMPTY) -> SafeString | str:
+    """A `<time>` element showing the date (the list's "created"), with the exact time on hover."""
+    if value is None:
+        return empty
+    shown = formats.date_format(timezone.localtime(value), "DATE_FORMAT")
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact(value), shown)
+
+
+def breakable_host(host: str) -> SafeString:
+    """A host name that may wrap after its dots (`shop.` / `example.com`) but never inside a label or a port."""
+    return format_html_join(WRAP_AFTER_DOT, "{}", ((label,) for label in host.split(".")))
 
 
 def short_client_id(client_id: str) -> str:

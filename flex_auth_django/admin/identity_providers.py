@@ -1,9 +1,11 @@
 """Identity providers in the admin (Console's "Identity provider clients"), and a user's linked identities.
 
 The Facebook app secret is write-only: the form takes a new one and never renders the
-stored value (which is encrypted; see idp/secret_box.py). The user page gets two inlines,
-added to whatever UserAdmin the site registered (never replacing it): the IdP accounts
-linked to the user, each unlinkable, and whether the site has verified the user's email.
+stored value (which is encrypted; see idp/secret_box.py). Client IDs are typed one per
+line and a static JWKS as JSON (admin/idp_fields.py); a kind's fields show for that kind.
+The user page gets two inlines, added to whatever UserAdmin the site registered (never
+replacing it): the IdP accounts linked to the user, each unlinkable, and whether the site
+has verified the user's email.
 """
 
 from __future__ import annotations
@@ -17,7 +19,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ..idp.verified_email import user_email
-from ..models import IdentityLink, IdentityProvider, VerifiedEmail
+from ..models import IdentityLink, IdentityProvider, IdpKind, VerifiedEmail
+from .idp_fields import ClientIdsField, JwksField, check_client_id
+
+# The fieldsets that belong to some kinds only: (title, fields, kinds). The change page shows
+# its provider's; the add page shows them all, and idp_kind.js hides the other kinds' once
+# one is chosen (without JavaScript the help texts say which kind each field is for).
+KIND_FIELDSETS = (
+    (_("OpenID Connect"), ("issuer",), (IdpKind.OIDC,)),
+    (_("Signing keys"), ("jwks",), (IdpKind.OIDC, IdpKind.GOOGLE)),
+    (_("Facebook"), ("app_secret",), (IdpKind.FACEBOOK,)),
+)
+SECRET_HELP_ADD = _("Facebook only: the app secret of your Facebook app. Stored encrypted and never shown again.")
+SECRET_HELP_CHANGE = _("Write-only: stored encrypted, never shown. Leave blank to keep the current one.")
 
 
 class IdentityProviderForm(forms.ModelForm):
@@ -26,34 +40,78 @@ class IdentityProviderForm(forms.ModelForm):
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Facebook only. Write-only: stored encrypted, never shown; leave blank to keep the current one."),
     )
 
     class Meta:
         model = IdentityProvider
         fields = ("idp_id", "name", "kind", "client_id", "trusted_client_ids", "issuer", "jwks", "is_active")
+        field_classes = {"trusted_client_ids": ClientIdsField, "jwks": JwksField}
+        labels = {"kind": _("Kind")}
+        help_texts = {
+            "kind": _("Choose it first: the fields below depend on it. It cannot be changed later."),
+            "trusted_client_ids": _(
+                "Other client IDs of the same provider accepted as the token's audience (e.g. your mobile "
+                "apps'), one per line."
+            ),
+            "jwks": _(
+                'Optional: the provider\'s public keys as a JWKS, {"keys": [...]}, used instead of fetching '
+                "them. Leave blank to fetch them (OpenID Connect: from the issuer; Google: Google's keys)."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "client_id" in self.fields:
+            self.fields["client_id"].validators.append(check_client_id)
+        if self.instance.pk is None:
+            self.fields["app_secret"].help_text = SECRET_HELP_ADD
+        elif self.instance.kind == IdpKind.FACEBOOK:
+            self.fields["app_secret"].help_text = SECRET_HELP_CHANGE
+        else:
+            del self.fields["app_secret"]  # not on the page: only Facebook providers have one
 
     def clean(self):
         cleaned = super().clean()
+        kind = cleaned.get("kind") if "kind" in self.fields else self.instance.kind
         secret = cleaned.get("app_secret")
-        if secret:
+        if secret and kind == IdpKind.FACEBOOK:
             self.instance.set_app_secret(secret)  # before the model's clean(), which needs it for Facebook
+        elif secret and kind:
+            self.add_error("app_secret", _("Only Facebook providers have an app secret."))
         return cleaned
 
 
 @admin.register(IdentityProvider)
 class IdentityProviderAdmin(admin.ModelAdmin):
     form = IdentityProviderForm
-    list_display = ("idp_id", "name", "kind", "client_id", "is_active", "secret_set", "linked")
+    list_display = ("idp_id", "name", "kind_shown", "client_id", "is_active", "secret_set", "linked")
     list_filter = ("kind", "is_active")
     search_fields = ("idp_id", "name", "client_id")
-    readonly_fields = ("created",)
-    fieldsets = (
-        (None, {"fields": ("idp_id", "name", "kind", "is_active", "created")}),
-        (_("Client"), {"fields": ("client_id", "trusted_client_ids")}),
-        (_("OpenID Connect"), {"fields": ("issuer", "jwks")}),
-        (_("Facebook"), {"fields": ("app_secret",)}),
-    )
+
+    class Media:
+        css = {"all": ("flex_auth_django/admin/flex_admin.css",)}
+        js = ("flex_auth_django/admin/idp_kind.js",)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            head = ("kind", "idp_id", "name", "is_active")
+        else:  # the kind is fixed: the linked accounts' subjects belong to this kind of provider
+            head = ("kind_shown", "idp_id", "name", "is_active", "created")
+        fieldsets = [(None, {"fields": head}), (_("Client"), {"fields": ("client_id", "trusted_client_ids")})]
+        for title, fields, kinds in KIND_FIELDSETS:
+            if obj is None:
+                classes = ("flex-kind-fields", *(f"flex-for-{kind}" for kind in kinds))
+                fieldsets.append((title, {"fields": fields, "classes": classes}))
+            elif obj.kind in kinds:
+                fieldsets.append((title, {"fields": fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("kind_shown", "created")
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_shown(self, obj: IdentityProvider) -> str:
+        return obj.get_kind_display()
 
     @admin.display(boolean=True, description=_("app secret set"))
     def secret_set(self, obj: IdentityProvider) -> bool:

@@ -34,10 +34,17 @@ class TestList:
         response = staff_client.get(app_url("changelist"))
         assert response.status_code == 200
         html = response.content.decode()
-        # "Created" moved to the application's page so that the list fits 1366 px (issue 14, part 5).
-        for heading in ("Name", "API type", "Client ID", "Last used", "Active", "Tokens (24 h)", "Sessions"):
+        # Console's list has "Created" (issue 23); "Active" became a "Deactivated" tag under the
+        # name so that the list still fits 1366 px (tests/admin/test_browser_console.py measures it).
+        headings = ("Name", "API type", "Client ID", "Created", "Last used", "Tokens (24\xa0h)", "Sessions")
+        for heading in headings:
             assert f">{heading}<" in html or f">{heading}</a>" in html, heading
         assert "Shop web" in html and str(app.client_id) in html and "Marketplace API" in html
+        # The day it was created, with the exact time on hover; newest first, sortable by it.
+        created = f'<td class="field-created_on"><time datetime="{app.created.isoformat()}"'
+        assert created in html
+        assert response.context["cl"].get_ordering_field_columns() == {4: "desc"}
+        assert "Deactivated" not in html
         page = staff_client.get(app_url("change", app.pk)).content.decode()
         assert ">Created:<" in page and f'datetime="{app.created.isoformat()}"' in page
         assert f'data-copy-value="{app.client_id}"' in page and f'data-copy-value="{app.client_id}"' in html
@@ -61,6 +68,22 @@ class TestList:
             found = list(staff_client.get(app_url("changelist"), {"q": query}).context["cl"].result_list)
             assert found == [wanted], query
         assert other not in found
+
+    def test_a_deactivated_application_says_so_under_its_name(self, staff_client):
+        ApplicationFactory(name="Old shop", is_active=False)
+        ApplicationFactory(name="New shop")
+        html = staff_client.get(app_url("changelist")).content.decode()
+        assert '<span class="flex-name">Old shop</span><span class="flex-inactive">Deactivated</span>' in html
+        assert '<span class="flex-name">New shop</span></a>' in html
+        assert html.count("Deactivated</span>") == 1
+
+    def test_the_list_is_sorted_by_created_on_request(self, staff_client):
+        old = ApplicationFactory(name="Old")
+        Application.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=30))
+        ApplicationFactory(name="New")
+        for order, names in (("4", ["Old", "New"]), ("-4", ["New", "Old"])):
+            listed = staff_client.get(app_url("changelist"), {"o": order}).context["cl"].result_list
+            assert [a.name for a in listed] == names, order
 
     def test_filter_by_api_type_and_active(self, staff_client):
         market = ApplicationFactory()
