@@ -11,6 +11,7 @@ from ..grants import get_registry
 from ..protocol.endpoint import EndpointView
 from ..protocol.http import json_response
 from ..settings import flex_settings
+from ..tokens import issuer as issuers
 from ..tokens import scopes
 
 
@@ -19,9 +20,9 @@ class MetadataView(EndpointView):
     namespace = "flex_auth"
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        # FLEX_AUTH['ISSUER'] when set; otherwise (development) the request's own origin,
-        # which then must not be cached for other Host headers.
-        issuer = flex_settings.ISSUER or request.build_absolute_uri("/").rstrip("/")
+        # FLEX_AUTH['ISSUER'] when set; otherwise (development) the request's own origin, the
+        # `iss` of the tokens signed for it (tokens/issuer.py); then never cached for other hosts.
+        issuer = issuers.of_request(request)
         parts = urlsplit(issuer)
         origin = f"{parts.scheme}://{parts.netloc}"
 
