@@ -152,7 +152,8 @@ class SignedAccessToken:
         return self.user is not None and self.user.is_active
 
     def allow_scopes(self, scopes) -> bool:
-        return set(scopes or ()).issubset(self.scopes)
+        """As AccessToken.allow_scopes: implied scopes and FLEX_AUTH['LEGACY_SCOPES']."""
+        return kinds.allows(self, scopes)
 
     def is_valid(self, scopes=None) -> bool:
         return self.is_live() and self.allow_scopes(scopes)
