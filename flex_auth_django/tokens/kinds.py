@@ -120,6 +120,6 @@ def allows(token, names) -> bool:
     mapped onto it); map a legacy name onto ["user", "user:limited"] to let operators through.
     """
     have = granted(token)
-    if scopes.USER_LIMITED in have:
+    if scopes.USER_LIMITED in scopes.implied(token.scope):  # as the token states it (access.denial)
         have = have - {scopes.USER}
     return all(scopes.meets(have, name) for name in names or ())
