@@ -328,7 +328,8 @@ def concrete(route: str) -> str:
 
 
 def test_every_pattern_of_dot_s_urls_has_one_here_with_its_route_and_name():
-    assert dot_patterns() == dot_patterns(our_dot_urls.urlpatterns)
+    ours = dot_patterns(our_dot_urls.urlpatterns)
+    assert [pattern for pattern in dot_patterns() if pattern not in ours] == []
     assert our_dot_urls.app_name == dot_urls.app_name
 
 
