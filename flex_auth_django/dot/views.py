@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from ..protocol.endpoint import EndpointView
 from ..protocol.errors import OAuthError
@@ -39,6 +41,7 @@ def not_served(reason: str):
     return NotServedView.as_view(reason=reason)
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # a redirect changes nothing; CSRF would answer 403 first
 class AdminRedirectView(View):
     """DOT's management pages: our admin's page for the same thing (302 for GET, 303 See Other for a
     form's POST, whose action is done there); 404 when the site mounts no admin."""
