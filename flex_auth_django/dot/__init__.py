@@ -5,9 +5,9 @@ django-oauth-toolkit stays a dependency for what sites use of it: the swapped-mo
 (OAuth2Authentication, ProtectedResourceView, TokenHasScope), which reach our tokens through
 server.py and validator.py (scopes decided as our classes decide, LEGACY_SCOPES included).
 It issues no token here, and DOT's own views do not run: urls.py serves DOT's paths and URL
-names with our endpoints (check E015 in checks.py names it while oauth2_provider.urls is mounted). The core imports nothing from this
-package; `register()` (called from AppConfig.ready) plugs DOT's legacy secrets and refresh
-tokens into the core's hooks.
+names with our endpoints (check E015 names it while oauth2_provider.urls is mounted).
+The core imports nothing from this package; `register()` (called from AppConfig.ready)
+plugs DOT's legacy secrets and refresh tokens into the core's hooks.
 """
 
 from __future__ import annotations
