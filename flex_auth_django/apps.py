@@ -9,8 +9,12 @@ class FlexAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import audit, checks, receivers  # noqa: F401  (registration side effects)
+        from . import audit, checks, models, receivers  # noqa: F401  (registration side effects)
         from .dot import register
+        from .tokens import kinds
+
+        # The token rows answer DOT's scope tools with the resource side's decision.
+        models.decide_scopes_with(kinds.allows)
 
         # The core offers hooks (legacy secret verifiers, legacy refresh-token lookups, admin
         # clean-ups); everything that exists because of django-oauth-toolkit plugs in here.

@@ -143,6 +143,21 @@ def _audiences(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _legacy_scopes(value: Any) -> dict[str, tuple[str, ...]]:
+    """{legacy name: one of our scopes, or a list of them (any one grants it)}; names without spaces."""
+    if not isinstance(value, dict):
+        raise ValueError(value)
+    cleaned = {}
+    for name, targets in value.items():
+        targets = (targets,) if isinstance(targets, str) else tuple(targets)
+        if not isinstance(name, str) or not name or " " in name or not targets:
+            raise ValueError(value)
+        if not all(isinstance(t, str) and t for t in targets):
+            raise ValueError(value)
+        cleaned[name] = targets
+    return cleaned
+
+
 LIMIT = Shape("(failures, window seconds), both whole numbers >= 1", _limit, "flex_auth.E010")
 BOOLEAN = Shape("True or False", _of_type(bool))
 PATH = Shape("a path starting with '/', without a trailing '/', query or fragment", _path)
@@ -213,6 +228,13 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # The `aud` of signed tokens per API type; missing ones are "<issuer>/marketplace-api"
     # and "<issuer>/integration-api".
     "ACCESS_TOKEN_AUDIENCES": ({}, Shape("a dict of API type -> audience string", _audiences)),
+    # Scope names a site's views still require from before the switch (django-oauth-toolkit's
+    # `read`, `write`, ...) -> the scope of ours that grants each, or a list (any one grants it):
+    # {"read": "user", "write": "user"}. Honoured by DOT's scope tools and by our permissions.
+    "LEGACY_SCOPES": (
+        {},
+        Shape("a dict of legacy scope name -> a scope name or a list of them", _legacy_scopes, "flex_auth.E016"),
+    ),
     # Seconds resource servers may cache the JWKS (its Cache-Control max-age). Publish a next
     # key at least this long before it signs; keep a retired one this long past its last token.
     "JWKS_MAX_AGE": (900, integer(0)),

@@ -21,6 +21,8 @@ def check_flex_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
     malformed = {name for name, _, _ in problems}
     messages += _lifetime_warnings(flex_settings, malformed)
     messages += _compatibility_warnings(flex_settings, malformed)
+    if "LEGACY_SCOPES" not in malformed:
+        messages += _legacy_scope_errors(flex_settings.LEGACY_SCOPES)
     keys = None if "DIGEST_KEYS" in malformed else flex_settings.DIGEST_KEYS
     if keys is not None and any(len(k) < 32 for _, k in keys):
         messages.append(
@@ -109,4 +111,31 @@ def _compatibility_warnings(flex_settings, malformed: set[str]) -> list[checks.C
                 id="flex_auth.W010",
             )
         )
+    return messages
+
+
+def _legacy_scope_errors(mapping: dict[str, tuple[str, ...]]) -> list[checks.CheckMessage]:
+    """LEGACY_SCOPES maps names that are not ours onto scopes that are (a typo would grant nothing)."""
+    from ..tokens import scopes
+
+    known = scopes.names()
+    messages: list[checks.CheckMessage] = []
+    for name, targets in mapping.items():
+        if name in known:
+            messages.append(
+                checks.Error(
+                    f"FLEX_AUTH['LEGACY_SCOPES'] maps {name!r}, which is one of this server's scopes.",
+                    hint="Only legacy names (django-oauth-toolkit's 'read', 'write', ...) are mapped.",
+                    id="flex_auth.E016",
+                )
+            )
+        unknown = [t for t in targets if t not in known]
+        if unknown:
+            messages.append(
+                checks.Error(
+                    f"FLEX_AUTH['LEGACY_SCOPES'][{name!r}] names unknown scopes {unknown}.",
+                    hint=f"Map it onto {', '.join(repr(k) for k in known)}.",
+                    id="flex_auth.E016",
+                )
+            )
     return messages

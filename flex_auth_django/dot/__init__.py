@@ -3,9 +3,11 @@
 django-oauth-toolkit stays a dependency for what sites use of it: the swapped-model seam
 (OAUTH2_PROVIDER_*_MODEL points at our models) and its resource-protection tools
 (OAuth2Authentication, ProtectedResourceView, TokenHasScope), which reach our tokens through
-server.py and validator.py. It issues no token here. The core imports nothing from this
-package; `register()` (called from AppConfig.ready) plugs DOT's legacy secrets and refresh
-tokens into the core's hooks.
+server.py and validator.py (scopes decided as our classes decide, LEGACY_SCOPES included).
+It issues no token here, and DOT's own views do not run: urls.py serves DOT's paths and URL
+names with our endpoints (check E015 names it while oauth2_provider.urls is mounted).
+The core imports nothing from this package; `register()` (called from AppConfig.ready)
+plugs DOT's legacy secrets and refresh tokens into the core's hooks.
 """
 
 from __future__ import annotations

@@ -88,3 +88,56 @@ def check_dot_adoption(app_configs, databases=None, **kwargs) -> list[checks.Che
                 )
             ]
     return []
+
+
+# DOT's views that cannot run here (they query fields our models do not have); its generic
+# resource-protection base classes (oauth2_provider.views.generic, .mixins) work and are fine.
+_DOT_VIEWS = "oauth2_provider.views"
+_DOT_TOOLS = ("oauth2_provider.views.generic", "oauth2_provider.views.mixins")
+
+
+@checks.register(checks.Tags.urls)
+def check_dot_urls(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Names flex_auth_django.dot.urls while the URLconf still mounts django-oauth-toolkit's own views.
+
+    DOT's token, revoke, introspect and management views answer 500 on our models, on every
+    request (tests/dot/test_dot_site.py): an error, so `migrate` and `runserver` stop before
+    a deploy serves them.
+    """
+    from django.urls import get_resolver
+
+    try:
+        found = sorted(set(_dot_routes(get_resolver().url_patterns, "")))
+    except Exception:  # noqa: BLE001 - a URLconf that does not import is Django's own check's to report
+        return []
+    if not found:
+        return []
+    shown = ", ".join(found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+    return [
+        checks.Error(
+            f"The URLconf serves django-oauth-toolkit's own views ({shown}); they cannot run on "
+            "flex-auth-django's models and answer 500.",
+            hint='Replace include("oauth2_provider.urls") with include("flex_auth_django.dot.urls"): the same '
+            "paths and URL names, served by our endpoints (Switching from django-oauth-toolkit).",
+            id="flex_auth.E015",
+        )
+    ]
+
+
+def _dot_routes(patterns, prefix: str):
+    from django.urls import URLPattern, URLResolver
+
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            module = entry.urlconf_name
+            name = module if isinstance(module, str) else getattr(module, "__name__", "")
+            if name == "oauth2_provider.urls":
+                yield f"include('oauth2_provider.urls') at '{route}'"
+            else:
+                yield from _dot_routes(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            view = getattr(entry.callback, "view_class", None)
+            module = getattr(view, "__module__", "") or ""
+            if module.startswith(_DOT_VIEWS) and not module.startswith(_DOT_TOOLS):
+                yield f"{view.__name__} at '{route}'"

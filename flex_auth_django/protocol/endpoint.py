@@ -10,6 +10,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import signals
+from ..tokens import issuer
 from . import client_auth, headers
 from .errors import InvalidRequest, MethodNotAllowed, OAuthError, TooManyRequests
 from .failures import as_error
@@ -28,7 +29,8 @@ class EndpointView(View):
     implied_grant_type: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = self.respond(request)
+        with issuer.serving(request):  # what is signed here names the issuer the metadata names
+            response = self.respond(request)
         if request.method == "HEAD":
             # RFC 9110 section 9.3.2: the headers a GET would get, never a body; not every
             # WSGI server drops it (wsgiref, some proxies in front of others do not).

@@ -223,6 +223,13 @@ def document(server_url: str = "/") -> dict[str, Any]:
                 "exp": {"type": "integer"},
                 "iat": {"type": "integer"},
                 "sub": {"type": "string", "description": "The user id, for user and trusted tokens."},
+                "iss": {"type": "string", "description": "The issuer, as the metadata's `issuer` says it."},
+                "act": {
+                    "type": "object",
+                    "description": "Login as user: the staff member acting (RFC 8693 section 4.1).",
+                    "required": ["sub"],
+                    "properties": {"sub": {"type": "string"}},
+                },
             },
         },
     }

@@ -72,20 +72,26 @@ def user_of(token: Token | None):
 def granted(token: Token) -> frozenset[str]:
     """The scopes a live token may use: its scope and what that implies, limited to what its kind
     may ever use on its application's API (kinds.usable)."""
-    ceiling = kinds.usable(token.kind, token.application.api_type, with_user=token.user_id is not None)
-    return scopes.implied(token.scope) & ceiling
+    return kinds.granted(token)
 
 
 def requirement(required: Iterable[str]) -> frozenset[str]:
-    """Validate the scopes a view requires; a mistake here is the site's, so it fails loudly at import."""
+    """Validate the scopes a view requires; a mistake here is the site's, so it fails loudly at import.
+
+    A name may be a legacy one FLEX_AUTH['LEGACY_SCOPES'] maps onto ours (a view from before the
+    switch that still requires `read`): it is met by any of its targets.
+    """
     names = frozenset(required)
     if not names:
         raise ImproperlyConfigured("Name at least one scope a protected view requires.")
     known = scopes.names()
-    unknown = sorted(names - set(known))
+    unknown = sorted(name for name in names if not scopes.targets(name))
     if unknown:
-        raise ImproperlyConfigured(f"Unknown scopes {unknown}; use {sorted(known)}.")
-    if len({scopes.scope(name).api_type for name in names}) > 1:
+        raise ImproperlyConfigured(
+            f"Unknown scopes {unknown}; use {sorted(known)}, or map legacy names in FLEX_AUTH['LEGACY_SCOPES']."
+        )
+    apis = [{scopes.scope(target).api_type for target in scopes.targets(name)} for name in names]
+    if len(set().union(*(api for api in apis if len(api) == 1))) > 1:
         raise ImproperlyConfigured("One view cannot require scopes of both the Marketplace and the Integration API.")
     return names
 
@@ -104,13 +110,14 @@ def denial(token: Token | None, required: frozenset[str], refused: frozenset[str
             f"This request cannot be made with a token of scope '{names}' (limited rights, e.g. Login as user).",
             required=sorted(required),
         )
-    if required <= have:
+    if all(scopes.meets(have, name) for name in required):
         return None
-    api = ApiType(scopes.scope(next(iter(required))).api_type).label
-    names = " ".join(sorted(required))
-    return InsufficientScope(
-        f"This request needs an access token of the {api} with scope '{names}'.", required=sorted(required)
-    )
+    # Named by our scopes (a legacy name by its targets): what a client can ask a token for.
+    ours = sorted({target for name in required for target in scopes.targets(name)})
+    apis = {ApiType(scopes.scope(name).api_type).label for name in ours}
+    api = apis.pop() if len(apis) == 1 else "Marketplace or Integration API"
+    names = " ".join(ours)
+    return InsufficientScope(f"This request needs an access token of the {api} with scope '{names}'.", required=ours)
 
 
 def check(request: HttpRequest, required: frozenset[str], refused: frozenset[str] = frozenset()) -> Token:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import AccessToken, Application
-from . import formats
+from . import formats, issuer
 from .formats.signed import SignedAccessToken
 
 
@@ -28,6 +28,8 @@ def introspect(raw: str | None, application: Application, *, any_application: bo
         "token_type": "access_token",
         "exp": int(access.expires.timestamp()),
         "iat": int(access.created.timestamp()),
+        # A signed token's own `iss`; an opaque one's the issuer this request is answered with.
+        "iss": access.claims["iss"] if isinstance(access, SignedAccessToken) else issuer.current(),
     }
     if access.user_id is not None:
         info["sub"] = str(access.user_id)

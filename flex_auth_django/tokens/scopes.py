@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..models import ApiType
 from ..protocol.errors import InvalidScope
+from ..settings import flex_settings
 
 PUBLIC_READ = "public-read"
 USER = "user"
@@ -60,6 +61,23 @@ def scope(name: str) -> Scope | None:
 
 def names() -> list[str]:
     return list(_SCOPES)
+
+
+def legacy(name: str) -> tuple[str, ...]:
+    """The scopes of ours that grant a legacy scope name (FLEX_AUTH['LEGACY_SCOPES']); () if none."""
+    if name in _SCOPES:
+        return ()
+    return tuple(t for t in flex_settings.LEGACY_SCOPES.get(name, ()) if t in _SCOPES)
+
+
+def meets(granted: frozenset[str], name: str) -> bool:
+    """Whether a token that may use `granted` has `name`: one of ours, or a legacy name one of its targets grants."""
+    return name in granted or any(target in granted for target in legacy(name))
+
+
+def targets(name: str) -> tuple[str, ...]:
+    """Our scopes that stand for a required `name`: itself, or its legacy targets."""
+    return (name,) if name in _SCOPES else legacy(name)
 
 
 def implied(scope_string: str) -> frozenset[str]:

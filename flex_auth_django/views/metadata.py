@@ -11,23 +11,32 @@ from ..grants import get_registry
 from ..protocol.endpoint import EndpointView
 from ..protocol.http import json_response
 from ..settings import flex_settings
+from ..tokens import issuer as issuers
 from ..tokens import scopes
 
 
 class MetadataView(EndpointView):
     allowed_methods = ("GET", "HEAD")
-    namespace = "flex_auth"
+    # Where the endpoints are reversed: a URL namespace, or None for the namespace this view
+    # itself was reached in (a metadata document mounted beside the endpoints it names).
+    namespace: str | None = "flex_auth"
+    # Endpoint -> URL name in that namespace (a URLconf with other names, e.g. DOT's, maps them).
+    url_names = {"token": "token", "revoke": "revoke", "introspect": "introspect", "jwks": "jwks"}
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        # FLEX_AUTH['ISSUER'] when set; otherwise (development) the request's own origin,
-        # which then must not be cached for other Host headers.
-        issuer = flex_settings.ISSUER or request.build_absolute_uri("/").rstrip("/")
+        # FLEX_AUTH['ISSUER'] when set; otherwise (development) the request's own origin, the
+        # `iss` of the tokens signed for it (tokens/issuer.py); then never cached for other hosts.
+        issuer = issuers.of_request(request)
         parts = urlsplit(issuer)
         origin = f"{parts.scheme}://{parts.netloc}"
 
+        namespace = self.namespace
+        if namespace is None:
+            namespace = request.resolver_match.namespace if request.resolver_match else ""
+
         def url(name: str) -> str | None:
             try:
-                return origin + reverse(f"{self.namespace}:{name}")
+                return origin + reverse(f"{namespace}:{self.url_names[name]}" if namespace else self.url_names[name])
             except NoReverseMatch:
                 return None
 

@@ -60,6 +60,11 @@ def main() -> None:
     )
     assert response.status_code == 200, response.content
     session = response.json()
+    # The reporting server's own token: DOT's client-credentials grant issues no refresh token, so
+    # its scopes are only on the access token (flex_adopt_dot maps them too).
+    AccessToken.objects.create(
+        application=plain, token="reportingaccess0123456789abcdef", scope="read reports", expires=timezone.now()
+    )
     # A session the user already ended (DOT revoked its refresh token): must not come back.
     dead_access = AccessToken.objects.create(
         user=user, application=shop, token="deadaccess0123456789abcdefghij", scope="read", expires=timezone.now()

@@ -93,6 +93,10 @@ def test_a_stock_dot_database_is_adopted_and_its_clients_users_and_sessions_keep
     assert "not imported: " in steps.stdout and "authorization-code" in steps.stdout
     assert "Imported 1 live refresh tokens" in steps.stdout
     assert "DOT scope 'read write' -> 'user'" in steps.stdout
+    # The LEGACY_SCOPES line, ready to paste: every scope name on DOT's tokens, by who carried it.
+    line = 'FLEX_AUTH["LEGACY_SCOPES"] = {"read": ["integ", "user"], "reports": "integ", "write": "user"}'
+    assert f"    {line}\n" in steps.stdout, steps.stdout
+    assert_pastes_cleanly(line)
     assert run([*manage, "check"], flex).returncode == 0
     again = run([*manage, "flex_adopt_dot", "--import-only"], flex).stdout
     assert "Imported 0 applications" in again and "Imported 0 live refresh tokens" in again, again
@@ -141,6 +145,18 @@ def test_a_stock_dot_database_is_adopted_and_its_clients_users_and_sessions_keep
         # Another client's ID, or a DOT-shaped ID that was never imported, is not a client.
         status, body = site.token(grant_type="client_credentials", client_id="web-shop.v2", client_secret="x")
         assert status == 401 and body["error"] == "invalid_client"
+
+
+def assert_pastes_cleanly(line: str) -> None:
+    """The printed line, pasted after a FLEX_AUTH dict, is a setting the checks accept."""
+    from django.test import override_settings
+
+    from flex_auth_django.checks.settings import check_flex_settings
+
+    namespace: dict = {"FLEX_AUTH": {}}
+    exec(line, namespace)  # noqa: S102 (what the command printed for the site's settings.py)
+    with override_settings(FLEX_AUTH=namespace["FLEX_AUTH"]):
+        assert [m for m in check_flex_settings(None) if m.id == "flex_auth.E016"] == []
 
 
 def stored_secret(site: ExampleSite, client_id: str) -> str:

@@ -57,7 +57,7 @@ def test_a_malformed_issuer_is_a_check_error(settings):
 def test_deploy_check_asks_for_an_https_issuer(settings):
     from flex_auth_django.checks.issuer import check_issuer
 
-    assert [m.id for m in check_issuer(None)] == ["flex_auth.W011"]
+    assert [m.id for m in check_issuer(None)] == ["flex_auth.E014"]
     settings.FLEX_AUTH = {"ISSUER": "http://auth.example.com"}
     assert [m.id for m in check_issuer(None)] == ["flex_auth.W011"]
     settings.FLEX_AUTH = {"ISSUER": "https://auth.example.com"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
 import uuid
 
 import pytest
 
-from flex_auth_django.tokens.formats.signed import DEVELOPMENT_ISSUER
 from tests.docs.pages import block
 from tests.sdk import SDK_DIR, node_with
 from tests.serving import ExampleSite
@@ -23,10 +23,18 @@ def readme_block(language: str, after: str) -> str:
     return block("guides/signed-tokens.md", "## External resource servers", language, after=after)
 
 
-def localised(code: str, base: str) -> str:
-    """The README's code pointed at the running site (whose issuer is the development one)."""
-    code = code.replace(f"{README_ISSUER}/oauth/jwks.json", f"{base}/oauth/jwks.json")
-    return code.replace(README_ISSUER, DEVELOPMENT_ISSUER)
+def metadata(site: ExampleSite) -> dict:
+    with urllib.request.urlopen(f"{site.base}/.well-known/oauth-authorization-server", timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def localised(code: str, site: ExampleSite) -> str:
+    """The guide's code pointed at the running site as a resource server would: the issuer and the
+    JWKS URL its metadata publishes (no ISSUER is set there: the development rule, the origin called)."""
+    published = metadata(site)
+    assert published["issuer"] == site.base  # the demo's URL, never a placeholder
+    code = code.replace(f"{README_ISSUER}/oauth/jwks.json", published["jwks_uri"])
+    return code.replace(README_ISSUER, published["issuer"])
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +58,11 @@ def forged(raw: str) -> str:
 
 def test_the_pyjwt_example_verifies_our_tokens(site):
     namespace: dict = {}
-    exec(localised(readme_block("python", "Python (PyJWT)"), site.base), namespace)  # noqa: S102 (the README's code)
+    exec(localised(readme_block("python", "Python (PyJWT)"), site), namespace)  # noqa: S102 (the README's code)
     raw = anonymous_token(site)
     claims = namespace["verify"](raw)
     assert claims["scope"] == "public-read" and claims["sub"] == claims["client_id"]
+    assert claims["iss"] == metadata(site)["issuer"]
     import jwt
 
     with pytest.raises(jwt.InvalidTokenError):
@@ -70,7 +79,7 @@ def test_the_jose_example_verifies_our_tokens(site):
         "try { await verify(bad); } catch { refused = true; }\n"
         "console.log(JSON.stringify({ scope: payload.scope, client_id: payload.client_id, refused }));\n"
     )
-    module.write_text(localised(readme_block("js", "Node ("), site.base) + runner)
+    module.write_text(localised(readme_block("js", "Node ("), site) + runner)
     try:
         raw = anonymous_token(site)
         result = subprocess.run(

@@ -269,6 +269,7 @@ class TestResourceSide:
             "token_type": "access_token",
             "exp": claims["exp"],
             "iat": claims["iat"],
+            "iss": claims["iss"],
         }
 
     def test_a_signed_user_token_can_be_exchanged_and_used(self, client, marketplace_app, user, all_signed):

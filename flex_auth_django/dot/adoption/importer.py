@@ -62,6 +62,22 @@ class Report:
     sessions: int = 0
     skipped_sessions: Counter = field(default_factory=Counter)  # reason -> rows
     scopes: dict[str, str] = field(default_factory=dict)  # DOT scope -> ours
+    # Each scope name DOT's tokens carried -> the scopes of ours its applications' tokens have
+    # now: what FLEX_AUTH['LEGACY_SCOPES'] should say for views that still check the old names.
+    legacy_scopes: dict[str, set[str]] = field(default_factory=dict)
+
+    def legacy_scopes_setting(self) -> str | None:
+        """The settings line to paste, or None when DOT's tokens named no scope to map."""
+        from ...tokens import scopes
+
+        mapping = {name: sorted(t) for name, t in sorted(self.legacy_scopes.items()) if name not in scopes.names()}
+        if not mapping:
+            return None
+        entries = ", ".join(
+            f'"{name}": ' + (f'"{t[0]}"' if len(t) == 1 else "[" + ", ".join(f'"{x}"' for x in t) + "]")
+            for name, t in mapping.items()
+        )
+        return f'FLEX_AUTH["LEGACY_SCOPES"] = {{{entries}}}'
 
 
 def adopt(using: str = "default", *, dot_refresh_lifetime: int | None = None) -> Report:
@@ -78,6 +94,7 @@ def adopt(using: str = "default", *, dot_refresh_lifetime: int | None = None) ->
     with transaction.atomic(using=using):
         imported = _import_applications(using, report)
         _import_sessions(using, imported, report, dot_refresh_lifetime)
+    _find_legacy_scopes(using, imported, report)
     return report
 
 
@@ -230,6 +247,19 @@ def _import_sessions(
     RefreshToken.objects.using(using).bulk_create(fresh, batch_size=500)
     report.sessions = len(fresh)
     report.skipped_sessions = Counter({k: v for k, v in report.skipped_sessions.items() if v})
+
+
+def _find_legacy_scopes(using: str, imported: dict[int, Application], report: Report) -> None:
+    """Every scope name on DOT's access tokens (live or not: the names the site's views check) of
+    an imported application, with the scope that application's tokens carry here."""
+    sql = f"SELECT DISTINCT application_id, scope FROM {DOT_ACCESS_TOKENS}"  # noqa: S608 (constant name)
+    for row in _rows(using, sql):
+        application = imported.get(row["application_id"])
+        if application is None:
+            continue
+        ours = kinds.kind(SESSION_KINDS[application.api_type]).scope
+        for name in str(row["scope"] or "").split():
+            report.legacy_scopes.setdefault(name, set()).add(ours)
 
 
 def _session(row, imported, now, dot_refresh_lifetime, report) -> tuple[str | None, RefreshToken | None]:

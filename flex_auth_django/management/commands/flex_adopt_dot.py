@@ -53,4 +53,9 @@ class Command(BaseCommand):
             out(f"  not imported: {count} ({reason})")
         for dot_scope, ours in sorted(report.scopes.items()):
             out(f"  DOT scope {dot_scope!r} -> {ours!r}")
+        setting = report.legacy_scopes_setting()
+        if setting is not None:
+            out("Views that still check DOT's scopes (TokenHasScope, ScopedProtectedResourceView, ...) take the new")
+            out("tokens with this line in settings.py, after FLEX_AUTH (guide: Scopes that DOT-protected views check):")
+            out(f"    {setting}")
         out(self.style.SUCCESS("Done. Now run `manage.py migrate` for the remaining migrations."))

@@ -1,7 +1,7 @@
 """Signed access tokens (RFC 9068 JWTs): minted without a database write, verified without a query.
 
 Header `typ: at+jwt`, `alg` of the active key (ES256 or RS256) and its `kid`. Claims:
-`iss` (FLEX_AUTH['ISSUER']), `aud` (per API type), `sub` (the user's id, or the client ID
+`iss` (the metadata's issuer, tokens/issuer.py), `aud` (per API type), `sub` (the user's id, or the client ID
 when there is no user), `client_id`, `iat`, `exp`, `jti`, `scope`, and `sid` (the
 session) for tokens of a session. Verification checks the signature with the key the
 `kid` names, then `typ`, `iss`, `aud`, `exp` and `iat`, and only then asks standing.py
@@ -33,14 +33,13 @@ from ...models import Application, TokenKind
 from ...protocol import client_ids
 from ...settings import flex_settings, on_reload
 from ...signing.keys import keyring
+from .. import issuer as issuers
 from .. import kinds, scopes, standing
 from ..kinds import SIGNED
 
 TYP = "at+jwt"
 TYPES = (TYP, "application/at+jwt")  # RFC 9068 section 2.1 allows either
 REQUIRED = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
-# Used only when FLEX_AUTH['ISSUER'] is unset (development): `check --deploy` warns about it.
-DEVELOPMENT_ISSUER = "urn:flex-auth-django:development"
 # Tolerated clock difference between the host that signed and the one that verifies.
 CLOCK_SKEW = 60
 # Larger strings are not ours (an RS256 token with the longest scope is ~900 characters).
@@ -48,12 +47,14 @@ MAX_LENGTH = 4096
 
 
 def issuer() -> str:
-    return flex_settings.ISSUER or DEVELOPMENT_ISSUER
+    """The `iss` of a token signed now (tokens/issuer.py: the metadata's issuer, always)."""
+    return issuers.current()
 
 
-def audience(api_type: str) -> str:
+def audience(api_type: str, iss: str | None = None) -> str:
+    """The `aud` for `api_type`: the configured one, or `<issuer>/<api type>-api` of the token's issuer."""
     configured = flex_settings.ACCESS_TOKEN_AUDIENCES.get(api_type)
-    return configured or f"{issuer()}/{api_type}-api"
+    return configured or f"{iss or issuer()}/{api_type}-api"
 
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")  # base64url, unpadded
@@ -151,7 +152,8 @@ class SignedAccessToken:
         return self.user is not None and self.user.is_active
 
     def allow_scopes(self, scopes) -> bool:
-        return set(scopes or ()).issubset(self.scopes)
+        """As AccessToken.allow_scopes: implied scopes and FLEX_AUTH['LEGACY_SCOPES']."""
+        return kinds.allows(self, scopes)
 
     def is_valid(self, scopes=None) -> bool:
         return self.is_live() and self.allow_scopes(scopes)
@@ -315,7 +317,7 @@ def _verify_static(raw: str) -> dict[str, Any] | None:
     claims = _json_object(parts[1])
     if claims is None or any(name not in claims for name in REQUIRED):
         return None
-    if claims["iss"] != issuer() or claims["aud"] not in _audiences():
+    if not issuers.accepts(claims["iss"]) or claims["aud"] not in _audiences(claims["iss"]):
         return None
     if not (_number(claims["iat"]) and _number(claims["exp"])) or claims["exp"] <= claims["iat"]:
         return None
@@ -330,8 +332,8 @@ def _verify_static(raw: str) -> dict[str, Any] | None:
     return claims
 
 
-def _audiences() -> list[str]:
-    return [audience(api_type) for api_type in kinds.api_types()]
+def _audiences(iss: str) -> list[str]:
+    return [audience(api_type, iss) for api_type in kinds.api_types()]
 
 
 def _kind_of(claims: dict[str, Any], application: Application) -> str | None:
@@ -366,7 +368,7 @@ def _standing_token(claims: dict[str, Any]) -> SignedAccessToken | None:
     refs = revocation_refs(claims)
     found = standing.standing(claims["client_id"], refs)
     application = found.application
-    if application is None or found.revoked or claims["aud"] != audience(application.api_type):
+    if application is None or found.revoked or claims["aud"] != audience(application.api_type, claims["iss"]):
         return None
     not_before = application.tokens_not_before
     if not_before is not None and claims["iat"] <= not_before.timestamp():
@@ -396,7 +398,7 @@ def owned_token(raw: str | None) -> SignedAccessToken | None:
     if claims is None:
         return None
     application = standing.standing(claims["client_id"], []).application
-    if application is None or claims["aud"] != audience(application.api_type):
+    if application is None or claims["aud"] != audience(application.api_type, claims["iss"]):
         return None
     kind = _kind_of(claims, application)
     if kind is None:
