@@ -135,12 +135,14 @@ def find(client_id: str | None) -> Application | None:
     A UUID in its canonical form (any letter case); any other string only if it has the
     shape of a client ID imported from django-oauth-toolkit, and then only among those.
     """
-    key = client_ids.canonical_client_id(client_id)
-    if key is None:
-        return None
     if not sync.fresh():
-        return _query(key)
-    return _held.find(key)
+        key = client_ids.canonical_client_id(client_id)
+        return _query(key) if key is not None else None
+    values = _held.states.get(client_id)  # held under its canonical form: this one is canonical
+    if values is not None:
+        return _build(values)
+    key = client_ids.canonical_client_id(client_id)
+    return _held.find(key) if key is not None else None
 
 
 def changed(application: Application) -> None:
