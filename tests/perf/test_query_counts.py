@@ -107,9 +107,7 @@ def test_signed_token_validation_takes_no_query_once_its_application_is_cached(t
     assert q.sql == []
 
 
-def test_a_process_that_holds_the_application_issues_anonymous_tokens_without_a_query(
-    token_endpoint, marketplace_app
-):
+def test_a_process_that_holds_the_application_issues_anonymous_tokens_without_a_query(token_endpoint, marketplace_app):
     body = {"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"}
     assert token_endpoint.post(body).status_code == 200  # the first request reads the application
     with Queries() as q:

@@ -52,8 +52,9 @@ def test_a_million_distinct_signed_tokens_leave_every_holding_under_its_bound(se
     fast = _KeyedMac()
     revoked: list[str] = []
     # The periodic full reload (every 300 s) would read the application again on a slow machine.
-    with mock.patch.dict(signed._ALGORITHMS, {"ES256": fast, "RS256": fast}), mock.patch.object(
-        sync, "FULL_RELOAD_AFTER", 10**9
+    with (
+        mock.patch.dict(signed._ALGORITHMS, {"ES256": fast, "RS256": fast}),
+        mock.patch.object(sync, "FULL_RELOAD_AFTER", 10**9),
     ):
         assert tokens.live_access(anonymous_token(app)) is not None  # warm: the application is held
         with CaptureQueriesContext(connection) as checks:
@@ -191,7 +192,9 @@ def test_another_process_s_change_applies_here_within_the_interval(clock, market
     assert applications.find(str(marketplace_app.client_id)).is_active is False
 
 
-def test_a_revocation_by_another_process_reaches_the_opaque_rows_held_here(clock, token_endpoint, marketplace_app, user):
+def test_a_revocation_by_another_process_reaches_the_opaque_rows_held_here(
+    clock, token_endpoint, marketplace_app, user
+):
     raw = login(token_endpoint, marketplace_app, user)["access_token"]
     token = tokens.live_access(raw)
     from flex_auth_django.models import AccessToken
@@ -215,7 +218,9 @@ def test_a_lost_log_makes_every_process_reload_from_the_database(clock, marketpl
     assert tokens.live_access(raw) is None
 
 
-def test_with_the_shared_cache_down_every_check_asks_the_database(clock, settings, token_endpoint, marketplace_app, user):
+def test_with_the_shared_cache_down_every_check_asks_the_database(
+    clock, settings, token_endpoint, marketplace_app, user
+):
     visitor = anonymous_token(marketplace_app)
     session = login(token_endpoint, marketplace_app, user)
     assert tokens.live_access(visitor) is not None and tokens.live_access(session["access_token"]) is not None
