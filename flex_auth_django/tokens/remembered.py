@@ -39,45 +39,53 @@ _USER = AccessToken._meta.get_field("user")
 
 
 class _Held:
-    """digest -> (row values, user values or None, (pk, subject pk, family, user pk, client IDs))."""
+    """digest -> (row values, user values or None, what it belongs to, when it was stored).
+
+    A change is not looked for among the rows (that would cost each process a scan per
+    logout): it is marked, by what it names, with the next number of a local counter, and a
+    row stored before a mark on anything it belongs to is dropped when it is next presented.
+    Marks outlive no row they could concern: past MAX_MARKS, rows and marks go together.
+    """
+
+    MAX_MARKS = 50_000
 
     def __init__(self) -> None:
         self.rows = BoundedLRU(lambda: flex_settings.ACCESS_TOKEN_CACHE_SIZE)
-        self.generation = 0
+        self.marks: dict[tuple[str, Any], int] = {}
+        self.counter = 0
+        self.floor = 0  # rows read before the last time everything was dropped are never stored
         self.lock = threading.Lock()
 
     def apply(self, change: Change) -> None:
         kind = change[0]
-        if kind == TOKEN:
-            pk = change[1]
-
-            def stale(key, entry) -> bool:
-                return entry[2][0] == pk or entry[2][1] == pk
-        elif kind == FAMILY:
-            family = change[1]
-
-            def stale(key, entry) -> bool:
-                return entry[2][2] == family
-        elif kind == USER:
-            user = change[1]
-
-            def stale(key, entry) -> bool:
-                return entry[2][3] == user
+        if kind in (TOKEN, FAMILY, USER):
+            names = [(kind, change[1])]
         elif kind == held_applications.APP:
-            client_ids = {client_id for client_id in change[1:] if client_id}
-
-            def stale(key, entry) -> bool:
-                return bool(client_ids & set(entry[2][4]))
+            names = [(kind, client_id) for client_id in change[1:] if client_id]
         else:
             return
         with self.lock:
-            self.generation += 1
-        self.rows.discard_where(stale)
+            self.counter += 1
+            if len(self.marks) + len(names) > self.MAX_MARKS:
+                self._drop_all()
+            for name in names:
+                self.marks[name] = self.counter
 
     def forget(self) -> None:
         with self.lock:
-            self.generation += 1
+            self.counter += 1
+            self._drop_all()
+
+    def _drop_all(self) -> None:
+        self.floor = self.counter
+        self.marks.clear()
         self.rows.clear()
+
+    def stale(self, belongs: tuple, stored: int) -> bool:
+        if stored <= self.floor:
+            return True
+        marks = self.marks
+        return any(marks.get(name, 0) >= stored for name in belongs)
 
 
 _held = sync.register(_Held())
@@ -98,33 +106,40 @@ def find(raw: str) -> AccessToken | None:
     key = digests.make(raw)
     entry = _held.rows.get(key)
     if entry is not None:
-        return _build(entry)
-    generation = _held.generation
+        if not _held.stale(entry[2], entry[3]):
+            return _build(entry)
+        _held.rows.pop(key)
+    stored = _held.counter + 1  # a change marked from now on (even while the query runs) is newer
     token = by_digest(AccessToken, raw, ("application", "user"))
     if token is None:
         return None
     application = token.application
     user = token.user if token.user_id is not None else None
+    belongs = [(TOKEN, token.pk)]
+    if token.subject_id is not None:
+        belongs.append((TOKEN, token.subject_id))
+    if token.family:
+        belongs.append((FAMILY, str(token.family)))
+    if token.user_id is not None:
+        belongs.append((USER, str(token.user_id)))
+    client_ids = held_applications.change_of(application)[1:]
+    belongs += [(held_applications.APP, client_id) for client_id in client_ids if client_id]
     entry = (
         _values(token, _FIELDS),
         _values(user, _user_fields()) if user is not None else None,
-        (
-            token.pk,
-            token.subject_id,
-            str(token.family) if token.family else None,
-            str(token.user_id) if token.user_id is not None else None,
-            held_applications.change_of(application)[1:],
-        ),
+        tuple(belongs),
+        stored,
+        client_ids[0],
     )
     with _held.lock:
-        if generation == _held.generation:
+        if not _held.stale(entry[2], stored):
             _held.rows.put(key, entry)
     return token
 
 
 def _build(entry: tuple[Any, ...]) -> AccessToken | None:
-    values, user_values, meta = entry
-    application = held_applications.find(meta[4][0])
+    values, user_values, _, _, client_id = entry
+    application = held_applications.find(client_id)
     if application is None:
         return None
     token = AccessToken.from_db(router.db_for_read(AccessToken), list(_FIELDS), list(values))

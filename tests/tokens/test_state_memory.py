@@ -249,3 +249,21 @@ def test_with_the_shared_cache_down_every_check_asks_the_database(
     clock.now += 1
     assert tokens.live_access(visitor) is None  # back: everything held was dropped and reloaded
     assert tokens.live_access(session["access_token"]) is not None
+
+
+def test_a_revocation_announced_while_a_row_is_read_is_not_lost(token_endpoint, marketplace_app, user):
+    from flex_auth_django.models import AccessToken
+
+    raw = login(token_endpoint, marketplace_app, user)["access_token"]
+    original = remembered.by_digest
+
+    def racing(*args, **kwargs):
+        found = original(*args, **kwargs)  # read live; then another thread revokes and announces it
+        AccessToken.objects.filter(pk=found.pk).update(revoked=timezone.now())
+        sync.publish(remembered.token_revoked(found.pk))
+        return found
+
+    with mock.patch.object(remembered, "by_digest", racing):
+        assert tokens.live_access(raw) is not None  # this request read it before the revocation
+    assert tokens.live_access(raw) is None  # what it read was not kept
+    assert remembered.size() == 1  # the row as it is now
