@@ -171,6 +171,12 @@ FLEX_AUTH = {
     # "ACCESS_TOKEN_AUDIENCES": {},            # {"marketplace": "https://api.example.com"}
     # "JWKS_MAX_AGE": 900,
     # "REVOCATION_CACHE": None,                # None: THROTTLE_CACHE
+    # "STATE_REFRESH_INTERVAL": 1,             # seconds; FLEX_STATE_REFRESH_INTERVAL
+    # "APPLICATION_CACHE_SIZE": 1000,
+    # "KNOWN_CLIENT_IDS_MAX": 100000,
+    # "UNKNOWN_CLIENT_IDS_CACHE_SIZE": 10000,
+    # "REVOKED_TOKENS_CACHE_SIZE": 100000,
+    # "ACCESS_TOKEN_CACHE_SIZE": 10000,
     # "LOGIN_AS_SCOPE": "user:limited",        # "user": operators get full rights (Sharetribe Dev/Test)
     # "LOGIN_AS_TOKEN_LIFETIME": 1800,
     # "LOGIN_AS_CODE_LIFETIME": 60,
@@ -188,6 +194,12 @@ FLEX_AUTH["SIGNING_KEYS"] = [
         or str(development_key(BASE_DIR / ".dev-keys" / "signing-es256.pem")),
     }
 ]
+if os.environ.get("FLEX_STATE_REFRESH_INTERVAL"):
+    FLEX_AUTH["STATE_REFRESH_INTERVAL"] = float(os.environ["FLEX_STATE_REFRESH_INTERVAL"])
+if os.environ.get("FLEX_ACCESS_TOKEN_FORMATS"):  # e.g. "user=signed,trusted_user=signed"
+    FLEX_AUTH["ACCESS_TOKEN_FORMATS"] = dict(
+        pair.split("=", 1) for pair in os.environ["FLEX_ACCESS_TOKEN_FORMATS"].split(",") if "=" in pair
+    )
 if os.environ.get("FLEX_ACCESS_TOKEN_LIFETIME"):
     FLEX_AUTH["ACCESS_TOKEN_LIFETIME"] = int(os.environ["FLEX_ACCESS_TOKEN_LIFETIME"])
 

@@ -221,6 +221,28 @@ class AccessToken(models.Model):
 
     format = "opaque"  # a signed token is a tokens.signed.SignedAccessToken, with the same attributes
 
+    # Called with the row after save() or delete() of an existing row: every process holds
+    # rows in memory (tokens/remembered.py registers the announcement). Methods, not
+    # signals: a post_save listener would cost every new token the ORM's save() path.
+    # QuerySet.update() and .delete() call none; the token service announces its own.
+    changed_hooks: list = []
+
+    def save(self, *args, **kwargs) -> None:
+        existing = not self._state.adding and self.pk is not None
+        super().save(*args, **kwargs)
+        if existing:
+            for hook in self.changed_hooks:
+                hook(self)
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        self.pk = pk
+        for hook in self.changed_hooks:
+            hook(self)
+        self.pk = None
+        return result
+
     @property
     def scopes(self) -> list[str]:
         return self.scope.split()

@@ -44,6 +44,15 @@ def integer(low: int = 0, check_id: str = "flex_auth.E012") -> Shape:
     return Shape(f"a whole number >= {low}", lambda v: _int(v, low), check_id)
 
 
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise ValueError(value)
+    return float(value)
+
+
+SECONDS = Shape("a number of seconds from 0 to 3600", _seconds)
+
+
 def one_of(*choices: Any, check_id: str = "flex_auth.E012") -> Shape:
     def clean(value: Any) -> Any:
         if value not in choices or isinstance(value, bool):
@@ -241,6 +250,20 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     # The cache holding application state and revoked signed tokens, shared by every worker
     # and host. None: THROTTLE_CACHE's. The database stays the record of truth.
     "REVOCATION_CACHE": (None, Shape("None or a cache alias (a string)", _optional(_of_type(str)))),
+    # Revocation propagation (spec: Token formats and signing keys): each process keeps what
+    # the hot paths need in memory and reads the shared change log (in the revocation
+    # cache) at most this often, so a change made in another process or host applies here
+    # within this many seconds (0: on every request). The process making it applies it at once.
+    "STATE_REFRESH_INTERVAL": (1, SECONDS),
+    # Memory bounds of what each process holds: application states (about 1 KB each), the
+    # client IDs that exist (beyond this many applications, a bounded set of refused client
+    # IDs instead), live revoked signed tokens (beyond this many, each signed token is checked
+    # in the revocation cache), opaque access token rows with their user (about 2 KB each).
+    "APPLICATION_CACHE_SIZE": (1000, integer(0)),
+    "KNOWN_CLIENT_IDS_MAX": (100_000, integer(0)),
+    "UNKNOWN_CLIENT_IDS_CACHE_SIZE": (10_000, integer(0)),
+    "REVOKED_TOKENS_CACHE_SIZE": (100_000, integer(0)),
+    "ACCESS_TOKEN_CACHE_SIZE": (10_000, integer(0)),
     # Login as user (spec: Login as user). The scope of Login-as tokens: "user:limited", or
     # "user" to give operators full rights, as Sharetribe does in Dev and Test marketplaces.
     "LOGIN_AS_SCOPE": ("user:limited", one_of("user:limited", "user")),

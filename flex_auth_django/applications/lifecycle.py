@@ -52,6 +52,7 @@ def set_marketplace_url(application: Application, value: str) -> None:
     """Set (or with "" clear) the Marketplace URL; ValueError when it is not a valid one."""
     application.marketplace_url = clean_marketplace_url(application.api_type, value)
     Application.objects.filter(pk=application.pk).update(marketplace_url=application.marketplace_url)
+    tokens.application_changed(application)
 
 
 def set_active(application: Application, active: bool) -> bool:
@@ -64,7 +65,7 @@ def set_active(application: Application, active: bool) -> bool:
     changed = Application.objects.filter(pk=application.pk).exclude(is_active=active).update(is_active=active)
     application.is_active = active
     if changed:
-        tokens.application_changed(application)  # signed tokens: every process sees it on its next request
+        tokens.application_changed(application)  # here at once, elsewhere within STATE_REFRESH_INTERVAL
     return bool(changed)
 
 

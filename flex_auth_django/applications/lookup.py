@@ -6,25 +6,19 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ..db import statements
 from ..models import Application
-from ..protocol import client_ids
 from ..settings import flex_settings
+from ..state import applications as held
 
 
 def find(client_id: str | None) -> Application | None:
-    """The application with this client ID, active or not: one query.
+    """The application with this client ID, active or not: from this process's memory, a query
+    the first time (state/applications.py); an unknown client ID costs no query.
 
     A UUID only in its canonical form; any other string only if it has the shape of a client
     ID imported from django-oauth-toolkit, and then only among the imported ones.
     """
-    parsed = client_ids.client_uuid(client_id)
-    if parsed is not None:
-        return statements.get(Application, "client_id", parsed)
-    legacy = client_ids.legacy_client_id(client_id)
-    if legacy is None:
-        return None
-    return statements.get(Application, "legacy_client_id", legacy)
+    return held.find(client_id)
 
 
 def touch(application: Application) -> None:
@@ -34,3 +28,4 @@ def touch(application: Application) -> None:
     if application.last_used is None or now - application.last_used >= resolution:
         Application.objects.filter(pk=application.pk).update(last_used=now)
         application.last_used = now
+        held.used(application)

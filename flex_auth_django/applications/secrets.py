@@ -18,6 +18,7 @@ from typing import Protocol
 from django.db import transaction
 
 from ..models import Application
+from ..state import applications as held
 from ..tokens import digests, generate
 
 
@@ -66,6 +67,7 @@ def _restore(application: Application, secret: str, stored: str) -> None:
         client_secret_digest=digest, client_secret_last4=secret[-4:]
     )
     application.client_secret_digest, application.client_secret_last4 = digest, secret[-4:]
+    held.changed(application)  # every process reads the new digest (else each would re-store it again)
 
 
 def assign_new_secret(application: Application) -> str:
@@ -87,4 +89,5 @@ def regenerate_secret(application: Application) -> str:
             client_secret_digest=application.client_secret_digest,
             client_secret_last4=application.client_secret_last4,
         )
+        held.changed(application)  # the old secret stops working here at once, elsewhere within the interval
     return secret

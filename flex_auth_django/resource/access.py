@@ -45,8 +45,9 @@ def authenticate(request: HttpRequest) -> Token | None:
 
     Raises InvalidToken for an unknown, malformed, expired or revoked token, or one whose
     application or user is inactive, and TemporarilyUnavailable when the database is down.
-    Made at most once per request (tokens.live_access): one indexed query for an opaque token,
-    for a signed one its signature and one revocation-cache round trip.
+    Made at most once per request (tokens.live_access): for an opaque token one indexed query
+    the first time this process sees it, for a signed one its signature; then what the process
+    holds in memory (state/sync.py), with no query or round trip.
     """
     found = getattr(request, _MEMO, None)
     if found is None:

@@ -78,7 +78,7 @@ def api_exception(error: OAuthError) -> exceptions.APIException:
 
 class FlexTokenAuthentication(BaseAuthentication):
     """Authenticates a request by its Bearer access token, shared per request: an opaque one by one
-    indexed query, a signed one by its signature and one revocation-cache round trip."""
+    indexed query the first time a process sees it, a signed one by its signature; then from memory."""
 
     def authenticate(self, request):
         try:

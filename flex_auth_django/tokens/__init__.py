@@ -5,8 +5,9 @@ themselves, so the transactional rules live here only: issuing.py mints (and ann
 rotation.py rotates refresh tokens, revocation.py revokes (and announces), presented.py
 finds the live token behind a presented string, lookup.py finds stored rows by digest,
 codes.py mints and redeems Login-as codes. formats/ holds the two access-token formats
-(opaque rows, signed RFC 9068 JWTs) behind one interface; standing.py keeps the
-revocations of signed tokens in the shared cache, with the database as the record of truth.
+(opaque rows, signed RFC 9068 JWTs) behind one interface; standing.py holds the
+revocations of signed tokens per process and remembered.py opaque token rows, kept true by the
+shared change log (state/), with the database as the record of truth.
 scopes.py and kinds.py are the access model: which scopes and token kinds exist.
 """
 

@@ -10,7 +10,8 @@ from .formats.signed import SignedAccessToken
 def live_access(raw: str | None) -> AccessToken | SignedAccessToken | None:
     """The access token for `raw` if it may be used right now, else None.
 
-    Opaque: one indexed query. Signed: verified here, then one cache round trip.
+    Opaque: its row from memory, one indexed query the first time. Signed: verified here, then
+    checked against the revocations and application this process holds (no round trip).
     """
     fmt = formats.for_token(raw)
     return fmt.live(raw) if fmt is not None else None

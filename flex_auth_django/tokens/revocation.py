@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from .. import signals
 from ..models import AccessToken, Application, RefreshToken, Session
-from . import formats, kinds, standing
+from ..state import sync
+from . import formats, kinds, remembered, standing
 from .formats import signed
 from .lookup import find_refresh, is_refresh_token
 from .rows import revoke_all
@@ -55,6 +56,8 @@ def revoke_family(family: uuid.UUID | None, now: datetime | None = None) -> int:
         # Refresh tokens first: once they are revoked no rotation can add access tokens.
         count = revoke_all(RefreshToken.objects.filter(family=family), now)
         count += revoke_all(AccessToken.objects.filter(family=family), now)
+        if count:
+            sync.publish(remembered.family_revoked(family))  # opaque rows held by every process
         if count and signed.verifiable():
             owner = RefreshToken.objects.filter(family=family).values_list("application_id", flat=True).first()
             if owner is not None:
@@ -96,6 +99,7 @@ def revoke_for(*, application: Application | None = None, user=None, ip: str | N
             application.tokens_not_before = now
             standing.publish(application)
         else:
+            sync.publish(remembered.user_changed(user.pk))
             _record_sessions(sessions, now)
     if count:
         _announce(application, user, None, "application" if application is not None else "user", ip)

@@ -35,6 +35,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER_APP_NAME = "flex-outage-test-server"
 
 
+def integration(app) -> dict:
+    """A token request that must write (its refresh token): it needs the database whatever is held."""
+    return {"client_id": str(app.client_id), "client_secret": app.secret, "grant_type": "client_credentials"}
+
+
 def assert_unavailable(response) -> None:
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
@@ -58,29 +63,34 @@ def _admin_connection():
 @pytest.mark.django_db(transaction=True)
 class TestDatabaseInProcess:
     def test_a_terminated_connection_gives_503_then_recovers(self, token_endpoint, caplog):
-        app = ApplicationFactory()
+        app, integ = ApplicationFactory(), ApplicationFactory(integration=True)
         assert token_endpoint.post(client_credentials(app)).status_code == 200
+        assert token_endpoint.post(integration(integ)).status_code == 200
         pid = connection.connection.info.backend_pid
         with _admin_connection() as admin:
             assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0] is True
+        # An anonymous token of an application this process holds needs no database at all.
+        assert token_endpoint.post(client_credentials(app)).status_code == 200
         with caplog.at_level(logging.ERROR, logger="flex_auth_django"):
-            assert_unavailable(token_endpoint.post(client_credentials(app)))
+            assert_unavailable(token_endpoint.post(integration(integ)))
         assert "event=database_unavailable" in caplog.text
         assert "Traceback" not in caplog.text
         # No restart, no intervention: the next request gets a new connection.
-        assert token_endpoint.post(client_credentials(app)).status_code == 200
+        assert token_endpoint.post(integration(integ)).status_code == 200
 
     def test_an_unreachable_database_gives_503_until_it_returns(self, token_endpoint):
-        app = ApplicationFactory()
+        app, integ = ApplicationFactory(), ApplicationFactory(integration=True)
         original = connection.settings_dict["PORT"]
         connection.close()
         connection.settings_dict["PORT"] = closed_port()
         try:
             for _ in range(3):
-                assert_unavailable(token_endpoint.post(client_credentials(app)))
+                assert_unavailable(token_endpoint.post(client_credentials(app)))  # not held yet: it must be read
+                assert_unavailable(token_endpoint.post(integration(integ)))
         finally:
             connection.settings_dict["PORT"] = original
         assert token_endpoint.post(client_credentials(app)).status_code == 200
+        assert token_endpoint.post(integration(integ)).status_code == 200
 
     @pytest.mark.parametrize("where", ["resolve", "authenticate"])
     def test_a_cut_during_the_password_grant_refunds_the_throttle(
@@ -258,18 +268,20 @@ def post(base: str, body: dict) -> tuple[int, dict, dict]:
 @pytest.mark.servers
 def test_a_real_server_survives_a_database_outage(proxied_server):
     base, proxy, log = proxied_server
-    app = ApplicationFactory()
+    app, integ = ApplicationFactory(), ApplicationFactory(integration=True)
     status, _, body = post(base, client_credentials(app))
     assert status == 200, body
     proxy.cut()  # the server's open connection dies, and new ones are refused
     for _ in range(3):
-        status, headers, body = post(base, client_credentials(app))
+        status, headers, body = post(base, integration(integ))  # a refresh token to write
         assert status == 503
         assert body["error"] == "temporarily_unavailable"
         assert int(headers["Retry-After"]) >= 1
         assert headers["Content-Type"] == "application/json"
+    # The server holds the Marketplace application: its visitors' tokens need no database.
+    assert post(base, client_credentials(app))[0] == 200
     proxy.start()  # the database is back
-    status, _, body = post(base, client_credentials(app))
+    status, _, body = post(base, integration(integ))
     assert status == 200, body
     log.seek(0)
     output = log.read()

@@ -1,7 +1,9 @@
 """Queries per request on the hot paths: deterministic budgets, not timings.
 
 Budgets (issue 7): anonymous <= 2, integration <= 3, refresh <= 5, token validation
-<= 1, password <= 3 plus the auth backend's own. Stock django-oauth-toolkit needs 5,
+<= 1, password <= 3 plus the auth backend's own. Once a process holds the application and the
+token (issue 19: state read per interval), anonymous tokens and token validation take none
+and integration tokens only their refresh token's INSERT. Stock django-oauth-toolkit needs 5,
 7 and 18 for client_credentials, password and refresh. Savepoints are the test
 transaction's artifacts and are not counted as queries; the transaction budgets at the
 end count them instead, because in production each transaction block is two more round
@@ -102,6 +104,35 @@ def test_signed_token_validation_takes_no_query_once_its_application_is_cached(t
     with Queries() as q:
         token = tokens.live_access(raw)
         assert token.application == marketplace_app and token.kind == "anonymous"
+    assert q.sql == []
+
+
+def test_a_process_that_holds_the_application_issues_anonymous_tokens_without_a_query(token_endpoint, marketplace_app):
+    body = {"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"}
+    assert token_endpoint.post(body).status_code == 200  # the first request reads the application
+    with Queries() as q:
+        assert token_endpoint.post(body).status_code == 200
+    assert q.sql == []
+
+
+def test_a_held_integration_application_costs_only_its_refresh_token_insert(token_endpoint, integration_app):
+    body = {
+        "client_id": str(integration_app.client_id),
+        "client_secret": integration_app.secret,
+        "grant_type": "client_credentials",
+    }
+    assert token_endpoint.post(body).status_code == 200
+    with Queries() as q:
+        assert token_endpoint.post(body).status_code == 200
+    assert len(q.sql) == 1 and q.sql[0].lstrip().upper().startswith("INSERT"), q.sql
+
+
+def test_an_opaque_token_held_by_the_process_is_validated_without_a_query(token_endpoint, marketplace_app, user):
+    session = login(token_endpoint, marketplace_app, user)
+    assert tokens.live_access(session["access_token"]) is not None  # the first check reads the row
+    with Queries() as q:
+        token = tokens.live_access(session["access_token"])
+        assert token.user == user and token.application == marketplace_app
     assert q.sql == []
 
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from ...models import AccessToken
-from .. import generate, kinds, standing
+from ...state import sync
+from .. import generate, kinds, remembered, standing
 from ..kinds import OPAQUE
 from ..lookup import by_digest, find_access
 from ..rows import common_fields, revoke_all
@@ -48,7 +49,8 @@ class OpaqueFormat:
     def live(self, raw: str | None, *, lock: bool = False) -> AccessToken | None:
         if not self.owns(raw):
             return None
-        token = by_digest(AccessToken, raw, ("application", "user"), for_update=lock)
+        # The row held in memory (remembered.py); locked, always the database's.
+        token = by_digest(AccessToken, raw, ("application", "user"), for_update=True) if lock else remembered.find(raw)
         return token if token is not None and token.is_live() else None
 
     def owned(self, raw: str | None) -> AccessToken | None:
@@ -57,6 +59,8 @@ class OpaqueFormat:
     def revoke(self, token: AccessToken, now: datetime) -> int:
         """The row and the trusted tokens exchanged from it; signed ones name it in their jti (a<pk>)."""
         count = revoke_all(AccessToken.objects.filter(Q(pk=token.pk) | Q(subject_id=token.pk)), now)
+        if count:
+            sync.publish(remembered.token_revoked(token.pk))  # the rows held by every process
         if count and signed.verifiable():
             standing.record(token.application_id, {signed.subject_ref(token): token.expires})
         return count

@@ -356,7 +356,7 @@ def _kind_of(claims: dict[str, Any], application: Application) -> str | None:
 
 def live(raw: str | None) -> SignedAccessToken | None:
     """The signed token `raw` if it may be used right now: verified, its application active and
-    nothing it belongs to revoked (one cache round trip); else None."""
+    nothing it belongs to revoked (from this process's memory: no round trip); else None."""
     claims = verify(raw)
     if claims is None:
         return None
