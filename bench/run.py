@@ -892,7 +892,8 @@ def render(
         f"- gunicorn, {args.workers} sync workers per site, DEBUG off, PostgreSQL on the same machine, persistent "
         f"connections {'with' if args.health_checks else 'without'} health checks and server-side binding; "
         "the flex site uses Redis for "
-        "throttle counters and logs every token event at INFO to a file.",
+        "throttle counters and logs every token event at INFO to a file, "
+        f"{'on the request thread' if args.audit_sync else 'from a listener thread per worker (AUDIT_ASYNC)'}.",
         f"- wrk: {args.threads} thread(s), {args.connections} connections, {args.warmup:g} s warm-up, "
         f"{args.duration:g} s measured per scenario ({3 * args.duration:g} s where a password is hashed), in "
         f"{args.rounds} slices interleaved with the scenarios it is compared with; every measured request must "
@@ -1073,6 +1074,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="turn on CONN_HEALTH_CHECKS on both sites (example_project has it off: one more round trip a request)",
     )
+    parser.add_argument(
+        "--audit-sync",
+        action="store_true",
+        help="write the flex site's security log on the request thread (FLEX_AUTH['AUDIT_ASYNC'] off), to compare",
+    )
     parser.add_argument("--output", type=Path, default=BENCH / "results.md")
     return parser.parse_args(argv)
 
@@ -1131,6 +1137,7 @@ def main(argv: list[str]) -> int:
         "DATABASE_URL": urls["flex"],
         "REDIS_URL": args.redis_url,
         "BENCH_SECURITY_LOG": str(security_log),
+        "BENCH_AUDIT_ASYNC": "0" if args.audit_sync else "1",
     }
     dot_env = {"DJANGO_SETTINGS_MODULE": dot_settings, "DATABASE_URL": urls["dot"]}
     for env in (flex_env, dot_env):
