@@ -1,7 +1,7 @@
 """Queries per request on the hot paths: deterministic budgets, not timings.
 
-Budgets (issue 7): anonymous <= 2, integration <= 3, refresh <= 5, token validation
-<= 1, password <= 3 plus the auth backend's own. Stock django-oauth-toolkit needs 5,
+Budgets (issue 7, tightened since): anonymous <= 2, integration 2 (lookup + refresh INSERT),
+refresh <= 5, token validation <= 1, password <= 3 plus the auth backend's own. Stock django-oauth-toolkit needs 5,
 7 and 18 for client_credentials, password and refresh. Savepoints are the test
 transaction's artifacts and are not counted as queries; the transaction budgets at the
 end count them instead, because in production each transaction block is two more round
@@ -105,7 +105,7 @@ def test_signed_token_validation_takes_no_query_once_its_application_is_cached(t
     assert q.sql == []
 
 
-def test_integration_client_credentials_takes_three_queries(token_endpoint, integration_app):
+def test_integration_client_credentials_takes_two_queries(token_endpoint, integration_app):
     with Queries() as q:
         response = token_endpoint.post(
             {
@@ -115,7 +115,10 @@ def test_integration_client_credentials_takes_three_queries(token_endpoint, inte
             }
         )
     assert response.status_code == 200
-    assert len(q.sql) <= 3, q.sql
+    # The client lookup and the refresh token's INSERT: no UPDATE (last_used is recent, the
+    # secret's digest current), no other read.
+    assert len(q.sql) == 2, q.sql
+    assert q.sql[0].lstrip().upper().startswith("SELECT") and q.sql[1].lstrip().upper().startswith("INSERT"), q.sql
 
 
 def test_password_takes_three_queries_plus_the_backends(token_endpoint, marketplace_app, user):
