@@ -3,6 +3,7 @@
 
 Usage:  .venv/bin/python bench/hotpaths.py [--n 1000] [--only anon,refresh] [--cprofile SCENARIO]
         [--pyspy SCENARIO] [--database-url postgres://root@127.0.0.1:5432/flex_bench_profile]
+        [--audit-line]   # one security-log line: synchronous vs AUDIT_ASYNC, no database
 
 Each scenario calls the site's WSGI application directly with a prepared environ, exactly
 as gunicorn would, on PostgreSQL (DEBUG off, security log at INFO to a file, Redis when
@@ -208,6 +209,39 @@ def check(request: tuple, status: int, content: bytes) -> None:
         raise SystemExit(f"{request[0]} {request[1]} answered {status}: {content[:300]!r}")
 
 
+def audit_line_cost(count: int, repeat: int) -> None:
+    """What one security-log line costs the caller, written synchronously and with AUDIT_ASYNC.
+
+    The bench site's logging (a FileHandler with a timestamped format), one issued-event line
+    as the token endpoint logs it; "caller" is the time the logging thread spends per line
+    (for AUDIT_ASYNC, until the record is queued): the CPU time of the logging thread alone, as
+    in a tight loop the listener's turns on the GIL would be charged to the caller's wall time,
+    which a real request, waiting on its socket and database, does not pay. "total cpu" adds the
+    listener's work until the file has every line (the whole process's CPU).
+    """
+    from django.conf import settings
+
+    from flex_auth_django import audit
+    from flex_auth_django.settings import flex_settings
+
+    fields = {"application_id": 1, "client_id": "0b7c8a1e-2f4d-4c1b-9a3e-5d6f7a8b9c0d", "kind": "anonymous"}
+    print(f"{'security-log line':<18} {'caller cpu us':>14} {'total cpu us':>13}")
+    for mode in (False, True):
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "AUDIT_ASYNC": mode}
+        flex_settings.reload()
+        best = None
+        for _ in range(repeat):
+            thread, cpu = time.thread_time(), time.process_time()
+            for _ in range(count):
+                audit.emit("issued", **fields, ip="127.0.0.1", grant_type="client_credentials")
+            caller = time.thread_time() - thread
+            audit.flush()
+            row = (caller / count * 1e6, (time.process_time() - cpu) / count * 1e6)
+            best = row if best is None or row[0] < best[0] else best
+        name = "AUDIT_ASYNC" if mode else "synchronous"
+        print(f"{name:<18} {best[0]:>14.1f} {best[1]:>13.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="requests per scenario (password: n/100)")
@@ -217,9 +251,22 @@ def main() -> None:
     parser.add_argument("--pyspy", metavar="SCENARIO", help="record a py-spy flame graph of one scenario")
     parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/flex_bench_profile")
     parser.add_argument("--no-setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--audit-line", action="store_true", help="only time one security-log line, synchronous vs AUDIT_ASYNC"
+    )
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
+
+    if args.audit_line:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.flex_site.settings")
+        os.environ.setdefault("BENCH_SECURITY_LOG", str(out / "profile-security.log"))
+        os.environ.setdefault("DATABASE_URL", args.database_url)
+        import django
+
+        django.setup()
+        audit_line_cost(args.n, args.repeat)
+        return
 
     if args.pyspy:
         svg = out / f"profile-{args.pyspy}.svg"

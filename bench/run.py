@@ -19,7 +19,10 @@ What one run does, from a fresh clone:
       the password and refresh grants.
     Both sites serve the same bench views (bench/views.py): a hello-world Django view, a
     view that runs one check_password, and one DRF view mounted unprotected and behind
-    each authentication class. A third server runs the flex site again under granian WSGI
+    each authentication class. The flex site also serves the bare signed-token view
+    (bench/flex_site/bare.py: form, client from a dict, ES256 JWT, JSON; the limit of an
+    anonymous token endpoint on this stack), measured beside hello-world and anonymous
+    client_credentials. A third server runs the flex site again under granian WSGI
     (--granian-port, --granian-threads): its hello-world and anonymous client_credentials
     are measured in the same interleaved group as gunicorn's, for the serving ratios.
  4. Drives every scenario with wrk from this machine (bench/wrk/pool.lua): a warm-up,
@@ -332,6 +335,16 @@ def build_scenarios(flex: dict, dot: dict, flex_protected: bool) -> list[Scenari
     # Pairs compared by a target run back to back.
     return [
         Scenario("flex_hello", "hello-world Django view", "flex", "GET", "/bench/hello", group="ceiling"),
+        # The limit of an anonymous token endpoint here: form, client in a dict, ES256, JSON (flex_site/bare.py).
+        Scenario(
+            "flex_bare",
+            "bare signed-token view",
+            "flex",
+            "POST",
+            "/bench/bare-token",
+            form(grant_type="client_credentials", client_id=mp["client_id"]),
+            group="ceiling",
+        ),
         Scenario(
             "flex_anon",
             "anonymous client_credentials",
@@ -513,6 +526,7 @@ TARGETS = [
     ("integration client_credentials (signed) vs DOT, plain-text secret", "flex_integ", "dot_cc_plain", 2.0),
     ("integration client_credentials vs DOT, default hashed secret", "flex_integ", "dot_cc_hashed", 50.0),
     ("anonymous client_credentials (signed) vs hello-world", "flex_anon", "flex_hello", 0.60),
+    ("anonymous client_credentials vs bare signed-token view", "flex_anon", "flex_bare", 0.70),
     ("refresh vs DOT's refresh (plain-text secret)", "flex_refresh", "dot_refresh_plain", 1.5),
     ("DRF view, signed anonymous token vs unprotected", "flex_drf_anon", "flex_drf_open", 0.85),
     ("DRF view, opaque user token vs unprotected", "flex_drf_flex", "flex_drf_open", 0.70),
@@ -521,6 +535,7 @@ TARGETS = [
 # Printed for context, not targets.
 CONTEXT_RATIOS = [
     ("integration client_credentials vs anonymous", "flex_integ", "flex_anon"),
+    ("bare signed-token view vs hello-world (the stack's limit for a token)", "flex_bare", "flex_hello"),
     ("refresh vs DOT's refresh (default hashed secret)", "flex_refresh", "dot_refresh_hashed"),
     ("FlexTokenAuthentication vs DOT's OAuth2Authentication", "flex_drf_flex", "dot_drf_dot"),
     ("DOT: OAuth2Authentication vs unprotected", "dot_drf_dot", "dot_drf_open"),
@@ -877,7 +892,8 @@ def render(
         f"- gunicorn, {args.workers} sync workers per site, DEBUG off, PostgreSQL on the same machine, persistent "
         f"connections {'with' if args.health_checks else 'without'} health checks and server-side binding; "
         "the flex site uses Redis for "
-        "throttle counters and logs every token event at INFO to a file.",
+        "throttle counters and logs every token event at INFO to a file, "
+        f"{'on the request thread' if args.audit_sync else 'from a listener thread per worker (AUDIT_ASYNC)'}.",
         f"- wrk: {args.threads} thread(s), {args.connections} connections, {args.warmup:g} s warm-up, "
         f"{args.duration:g} s measured per scenario ({3 * args.duration:g} s where a password is hashed), in "
         f"{args.rounds} slices interleaved with the scenarios it is compared with; every measured request must "
@@ -1058,6 +1074,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="turn on CONN_HEALTH_CHECKS on both sites (example_project has it off: one more round trip a request)",
     )
+    parser.add_argument(
+        "--audit-sync",
+        action="store_true",
+        help="write the flex site's security log on the request thread (FLEX_AUTH['AUDIT_ASYNC'] off), to compare",
+    )
     parser.add_argument("--output", type=Path, default=BENCH / "results.md")
     return parser.parse_args(argv)
 
@@ -1116,6 +1137,7 @@ def main(argv: list[str]) -> int:
         "DATABASE_URL": urls["flex"],
         "REDIS_URL": args.redis_url,
         "BENCH_SECURITY_LOG": str(security_log),
+        "BENCH_AUDIT_ASYNC": "0" if args.audit_sync else "1",
     }
     dot_env = {"DJANGO_SETTINGS_MODULE": dot_settings, "DATABASE_URL": urls["dot"]}
     for env in (flex_env, dot_env):

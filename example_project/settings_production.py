@@ -106,6 +106,9 @@ FLEX_AUTH = {
     # One proxy (nginx, a load balancer) appends the client's address to X-Forwarded-For;
     # only that entry is believed. 0 when clients connect to the app server directly.
     "NUM_PROXIES": int(os.environ.get("FLEX_NUM_PROXIES", "1")) or None,
+    # The security log is written by a listener thread per worker, not by the request
+    # (drained at exit; docs: Deployment, "The security log off the request thread").
+    "AUDIT_ASYNC": os.environ.get("FLEX_AUDIT_ASYNC", "1") == "1",
 }
 if os.environ.get("FLEX_DIGEST_KEYS"):
     FLEX_AUTH["DIGEST_KEYS"] = [tuple(pair.split(":", 1)) for pair in _csv("FLEX_DIGEST_KEYS")]

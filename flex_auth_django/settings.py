@@ -286,6 +286,10 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     "THROTTLE_CLIENT_SECRET": ((100, 15 * 60), LIMIT),
     # When the throttle cache is unreachable: "closed" answers 503, "open" lets requests through.
     "THROTTLE_CACHE_FAILURE": ("closed", one_of("closed", "open", check_id="flex_auth.E006")),
+    # The security log (flex_auth_django.security) written by a listener thread per process
+    # instead of the request (audit/background.py). Off: a record queued when a process is
+    # killed outright (SIGKILL, OOM) would be lost, and tests reading caplog would race.
+    "AUDIT_ASYNC": (False, BOOLEAN),
     # Seconds a Retry-After header suggests on 503 temporarily_unavailable.
     "UNAVAILABLE_RETRY_AFTER": (5, integer(1)),
     # Identity-provider login (spec: Identity-provider login). Failed logins per (IdP account,

@@ -1,6 +1,6 @@
 """The example site as deployed for the benchmark: DEBUG off, PostgreSQL, Redis, security log at INFO to a file.
 
-Environment (set by bench/run.py): DATABASE_URL, REDIS_URL, BENCH_SECURITY_LOG.
+Environment (set by bench/run.py): DATABASE_URL, REDIS_URL, BENCH_SECURITY_LOG, BENCH_AUDIT_ASYNC.
 """
 
 import os
@@ -19,6 +19,9 @@ CACHES["default"]["KEY_PREFIX"] = "flexbench"  # noqa: F405
 # example_project does not health-check persistent connections (one round trip a request);
 # bench/run.py --health-checks turns them on for both sites, to show what they cost.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = os.environ.get("BENCH_CONN_HEALTH_CHECKS", "0") == "1"  # noqa: F405
+
+# As settings_production: the security log written off the request thread (bench/run.py --audit-sync: on it).
+FLEX_AUTH = {**FLEX_AUTH, "AUDIT_ASYNC": os.environ.get("BENCH_AUDIT_ASYNC", "1") == "1"}  # noqa: F405
 
 # Realistic logging: every token event is one INFO record on flex_auth_django.security, written to a file.
 LOGGING = {

@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.permissions import AllowAny
 
+from bench.flex_site.bare import bare_token
 from bench.views import EchoUser, check_password_view, hello
 from example_project.urls import urlpatterns as example_urlpatterns
 
@@ -26,6 +27,8 @@ else:
 
 urlpatterns = [
     path("bench/hello", hello),
+    # The limit of an anonymous token endpoint on this stack (bench/flex_site/bare.py).
+    path("bench/bare-token", bare_token),
     path("bench/check-password", check_password_view),
     path("bench/api/open", EchoUser.as_view(authentication_classes=[], permission_classes=[AllowAny])),
     *protected,

@@ -8,6 +8,10 @@ user_id, ip, plus a few per event. Ids, kinds and addresses only: never a secret
 password, token or digest. A username from a refused login is logged as a short keyed
 hash, so attacks on one account can be correlated without writing the name (or a
 password typed into the username field) to the log.
+
+With FLEX_AUTH['AUDIT_ASYNC'] the request only makes each record; a listener thread per
+process writes it through the site's handlers, in order, and drains the queue at exit
+(background.py). `flush()` waits for what this process has queued (tests, before a hard exit).
 """
 
 from __future__ import annotations
@@ -16,13 +20,29 @@ import hashlib
 import hmac
 import logging
 
+from django.core.exceptions import ImproperlyConfigured
 from django.dispatch import receiver
 
 from .. import signals
 from ..crypto.derived_keys import AUDIT, derived_key
 from ..protocol import client_ids
+from ..settings import flex_settings, on_reload
+from .background import EXIT_TIMEOUT, BackgroundLogger
 
 logger = logging.getLogger("flex_auth_django.security")
+
+
+def _async() -> bool:
+    try:
+        return flex_settings.AUDIT_ASYNC
+    except ImproperlyConfigured:  # a malformed FLEX_AUTH is a system check error; logging never raises
+        return False
+
+
+log_queue = BackgroundLogger(logger, enabled=_async)
+flush = log_queue.flush
+# Switched off (override_settings, a reload): what is queued is written before the next synchronous line.
+on_reload(lambda: log_queue.flush(EXIT_TIMEOUT))
 
 FIELDS = ("event", "application_id", "client_id", "kind", "user_id", "ip")
 
@@ -39,7 +59,13 @@ def emit(event: str, level: int = logging.INFO, **fields: object) -> None:
         return
     record = {name: None for name in FIELDS} | fields | {"event": event}
     text = " ".join(f"{k}={v}" for k, v in record.items() if v is not None)
-    logger.log(level, "%s", text, extra={"flex_auth": record})
+    # As logger.log() would, without walking the stack for a caller that is always this line.
+    logger.handle(
+        logger.makeRecord(logger.name, level, __file__, _LINE, "%s", (text,), None, "emit", {"flex_auth": record})
+    )
+
+
+_LINE = emit.__code__.co_firstlineno
 
 
 def username_tag(username: str | None) -> str | None:

@@ -12,16 +12,17 @@ from django.http import HttpResponse
 from ..settings import flex_settings
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# One compact encoder for every body: json.dumps(separators=...) builds a new encoder per call.
+compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
-    body = data if isinstance(data, str | bytes) else json.dumps(data, separators=(",", ":"))
-    response = HttpResponse(body, status=status, content_type="application/json")
-    for name, value in NO_STORE.items():
-        response[name] = value
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
+    body = data if isinstance(data, str | bytes) else compact_json(data)
+    # `headers` may replace any of these, the Content-Type included (jwks.json's application/jwk-set+json).
+    return HttpResponse(body, status=status, headers={**_JSON_NO_STORE, **headers} if headers else _JSON_NO_STORE)
+
+
+_JSON_NO_STORE = {"Content-Type": "application/json", **NO_STORE}
 
 
 def client_ip(request) -> str | None:

@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from urllib.parse import urlencode, urlparse
 
 import pytest
@@ -241,18 +242,29 @@ def test_the_admin_static_files_are_served_by_whitenoise(site):
     assert response.getheader("Cache-Control", "").startswith("max-age=315360000")
 
 
+def logged_since(site, before: int, count: int = 1) -> str:
+    """The security log written after offset `before`, once it holds `count` token events: the
+    production settings write it from a listener thread (AUDIT_ASYNC), moments after the answer."""
+    deadline = time.monotonic() + 30
+    while True:
+        log = site.security_log.read_text()[before:]
+        if log.count("event=") >= count or time.monotonic() > deadline:
+            return log
+        time.sleep(0.05)
+
+
 @on_the_served_site
 def test_security_events_reach_the_log_file_with_the_proxied_client_ip(site, marketplace_client_id):
     body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.9"}
     before = len(site.security_log.read_text())
     assert request(site, "POST", "/oauth/token", body, **headers).status == 200
-    log = site.security_log.read_text()[before:]
+    log = logged_since(site, before)
     line = next(line for line in log.splitlines() if "event=issued" in line)
     assert "flex_auth_django.security" in line
     assert "ip=203.0.113.9" in line  # FLEX_NUM_PROXIES=1: the entry the proxy wrote
     token = json.loads(request(site, "POST", "/oauth/token", body, **headers).body)["access_token"]
-    assert token not in site.security_log.read_text()
+    assert token not in logged_since(site, before, 2)
 
 
 @on_the_served_site
@@ -263,7 +275,7 @@ def test_a_client_cannot_choose_its_address_behind_the_proxy(site, marketplace_c
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "1.2.3.4, 198.51.100.7"}
     before = len(site.security_log.read_text())
     assert request(site, "POST", "/oauth/token", body, **headers).status == 200
-    log = site.security_log.read_text()[before:]
+    log = logged_since(site, before)
     assert "ip=198.51.100.7" in log and "ip=1.2.3.4" not in log
 
 
@@ -271,3 +283,23 @@ def test_deploy_serve_sh_is_what_the_dockerfile_runs():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["deploy/serve.sh"]' in dockerfile
     assert "DJANGO_SETTINGS_MODULE=example_project.settings_production" in dockerfile
+
+
+@pytest.mark.redis
+@pytest.mark.servers
+def test_every_answered_token_request_has_its_line_once_the_server_has_stopped(tmp_path):
+    """The listener's queue is drained when granian stops its worker (the production settings
+    write the security log off the request thread): a token answered is a line in the file."""
+    log_file = tmp_path / "security.log"
+    production = ProductionSite(tmp_path, FLEX_SECURITY_LOG=str(log_file), DJANGO_ALLOWED_HOSTS=HOST)
+    production.start()
+    try:
+        out = manage(production.env, "flex_create_application", "--name", "Shop", "--api-type", "marketplace", "--json")
+        body = urlencode({"grant_type": "client_credentials", "client_id": json.loads(out.stdout)["client_id"]})
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        answered = sum(request(production, "POST", "/oauth/token", body, **form).status == 200 for _ in range(200))
+    finally:
+        production.stop()
+    assert answered == 200
+    issued = [line for line in log_file.read_text().splitlines() if "event=issued" in line]
+    assert len(issued) == answered

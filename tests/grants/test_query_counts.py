@@ -1,9 +1,9 @@
 """Queries per request on the hot paths: deterministic budgets, not timings.
 
-Budgets (issue 7): anonymous <= 2, integration <= 3, refresh <= 5, token validation
-<= 1, password <= 3 plus the auth backend's own. Once a process holds the application and the
-token (issue 19: state read per interval), anonymous tokens and token validation take none
-and integration tokens only their refresh token's INSERT. Stock django-oauth-toolkit needs 5,
+Budgets (issue 7, tightened since): anonymous <= 2, integration 2 (lookup + refresh INSERT),
+refresh <= 5, token validation <= 1, password <= 3 plus the auth backend's own. Once a process
+holds the application and the token (issue 19: state read per interval), anonymous tokens and
+token validation take none and integration tokens only their refresh token's INSERT. Stock django-oauth-toolkit needs 5,
 7 and 18 for client_credentials, password and refresh. Savepoints are the test
 transaction's artifacts and are not counted as queries; the transaction budgets at the
 end count them instead, because in production each transaction block is two more round
@@ -136,7 +136,7 @@ def test_an_opaque_token_held_by_the_process_is_validated_without_a_query(token_
     assert q.sql == []
 
 
-def test_integration_client_credentials_takes_three_queries(token_endpoint, integration_app):
+def test_integration_client_credentials_takes_two_queries(token_endpoint, integration_app):
     with Queries() as q:
         response = token_endpoint.post(
             {
@@ -146,7 +146,10 @@ def test_integration_client_credentials_takes_three_queries(token_endpoint, inte
             }
         )
     assert response.status_code == 200
-    assert len(q.sql) <= 3, q.sql
+    # The client lookup and the refresh token's INSERT: no UPDATE (last_used is recent, the
+    # secret's digest current), no other read.
+    assert len(q.sql) == 2, q.sql
+    assert q.sql[0].lstrip().upper().startswith("SELECT") and q.sql[1].lstrip().upper().startswith("INSERT"), q.sql
 
 
 def test_password_takes_three_queries_plus_the_backends(token_endpoint, marketplace_app, user):

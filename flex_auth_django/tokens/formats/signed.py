@@ -31,6 +31,7 @@ from django.utils import timezone
 from ...crypto import b64url_decode, b64url_encode
 from ...models import Application, TokenKind
 from ...protocol import client_ids
+from ...protocol.http import compact_json
 from ...settings import flex_settings, on_reload
 from ...signing.keys import keyring
 from .. import issuer as issuers
@@ -236,7 +237,7 @@ def _encode(key, claims: dict[str, Any]) -> str:
         header = _headers[key.kid] = b64url_encode(
             json.dumps({"alg": key.alg, "kid": key.kid, "typ": TYP}, separators=(",", ":")).encode()
         )
-    signing_input = f"{header}.{b64url_encode(json.dumps(claims, separators=(',', ':')).encode())}"
+    signing_input = f"{header}.{b64url_encode(compact_json(claims).encode())}"
     signature = _ALGORITHMS[key.alg].sign(signing_input.encode(), key.private_key)
     return f"{signing_input}.{b64url_encode(signature)}"
 
