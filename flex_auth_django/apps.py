@@ -10,6 +10,7 @@ class FlexAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, checks, receivers  # noqa: F401  (registration side effects)
+        from .usage import receivers as usage_receivers  # noqa: F401  (the usage counters)
         from .dot import register
 
         # The core offers hooks (legacy secret verifiers, legacy refresh-token lookups, admin
