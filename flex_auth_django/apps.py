@@ -10,8 +10,8 @@ class FlexAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, checks, receivers  # noqa: F401  (registration side effects)
-        from .usage import receivers as usage_receivers  # noqa: F401  (the usage counters)
         from .dot import register
+        from .usage import receivers as usage_receivers  # noqa: F401  (the usage counters)
 
         # The core offers hooks (legacy secret verifiers, legacy refresh-token lookups, admin
         # clean-ups); everything that exists because of django-oauth-toolkit plugs in here.

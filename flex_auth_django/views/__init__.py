@@ -1,4 +1,4 @@
-"""The endpoints: token, auth_with_idp, revoke, introspect, jwks.json, metadata, /metrics (Prometheus), and the OpenAPI description."""
+"""The endpoints: token, auth_with_idp, revoke, introspect, jwks.json, metadata, metrics, the OpenAPI description."""
 
 from .auth_with_idp import AuthWithIdpView
 from .introspect import IntrospectView
