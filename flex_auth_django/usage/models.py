@@ -36,8 +36,8 @@ class UsageCount(models.Model):
 
     class Meta:
         verbose_name = _("usage count")
-        verbose_name_plural = _("usage counts")
-        default_permissions = ()
+        verbose_name_plural = _("usage")  # the admin's index: "Usage", the dashboard
+        default_permissions = ("view",)
         constraints = [
             models.UniqueConstraint(
                 fields=["minute", "application_pk", "event", "detail", "api_type", "ip_tag"],
