@@ -201,16 +201,19 @@ def day_title(bucket: Bucket, what: str) -> str:
 
 
 def hourly_bars(buckets: Sequence[Bucket], what: str) -> list[Bar]:
-    """Labelled every 6 hours: 24 labels do not fit 480 units."""
+    """Labelled every 6 hours counting back from the current one (24 labels do not fit 480 units)."""
+    last = len(buckets) - 1
     return [
-        Bar(f"{timezone.localtime(b.start):%H:%M}" if i % 6 == 0 else "", b.count, hour_title(b, what))
+        Bar(f"{timezone.localtime(b.start):%H:%M}" if (last - i) % 6 == 0 else "", b.count, hour_title(b, what))
         for i, b in enumerate(buckets)
     ]
 
 
 def daily_bars(buckets: Sequence[Bucket], what: str) -> list[Bar]:
+    """Labelled every 7 days counting back from today."""
+    last = len(buckets) - 1
     return [
-        Bar(date_format(timezone.localtime(b.start), "M j") if i % 7 == 0 else "", b.count, day_title(b, what))
+        Bar(date_format(timezone.localtime(b.start), "M j") if (last - i) % 7 == 0 else "", b.count, day_title(b, what))
         for i, b in enumerate(buckets)
     ]
 

@@ -81,3 +81,35 @@ def test_the_dashboard_needs_the_view_permission(client, db):
 
 def test_the_admin_cannot_add_change_or_delete_aggregates(superuser_client):
     assert superuser_client.get(reverse("admin:flex_auth_django_usagecount_add")).status_code == 403
+
+
+def test_security_events_come_from_the_aggregates_and_the_login_as_and_revocation_records(
+    token_endpoint, superuser_client, marketplace_app, user, settings
+):
+    from django.utils import timezone
+
+    from flex_auth_django import applications
+    from flex_auth_django.models import TokenKind
+    from tests.conftest import login
+    from tests.factories import RefreshTokenFactory
+
+    settings.FLEX_AUTH = {**settings.FLEX_AUTH, "REFRESH_GRACE_PERIOD": 0}
+    first = login(token_endpoint, marketplace_app, user)["refresh_token"]
+    refresh = {"client_id": str(marketplace_app.client_id), "grant_type": "refresh_token", "refresh_token": first}
+    assert token_endpoint.post(refresh).status_code == 200
+    assert token_endpoint.post(refresh).status_code == 401  # the retired token again: reuse, session revoked
+    staff = UserFactory(is_staff=True, email="staff@example.com", username="staff@example.com")
+    RefreshTokenFactory(application=marketplace_app, user=user, acted_by=staff, kind=TokenKind.LOGIN_AS)
+    applications.revoke_tokens(marketplace_app, ip="127.0.0.1")
+    flush()
+    marketplace_app.refresh_from_db()
+    assert marketplace_app.tokens_not_before <= timezone.now()
+
+    html = superuser_client.get(
+        reverse("admin:flex_auth_django_application_change", args=[marketplace_app.pk])
+    ).content.decode()
+    section = html.split("Recent security events", 1)[1].split("</table>", 1)[0]
+    assert "Refresh token reuse detected" in section
+    assert f"staff@example.com as {user.get_username()}" in section  # who acted as whom
+    assert "All tokens revoked" in section
+    assert "Revocations" in section  # the token_revoked signal's aggregate
