@@ -98,3 +98,26 @@ def test_several_workers_without_the_multiprocess_directory_is_a_deploy_warning(
     assert [m.id for m in found] == ["flex_auth.W161"] and found[0].level == checks.WARNING
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/run/flex-auth/prometheus")
     assert check_prometheus_multiprocess(None) == []
+
+
+def test_the_grafana_dashboard_queries_only_metrics_the_endpoint_serves(metrics_on, token_endpoint, marketplace_app):
+    import json
+    import re
+
+    from tests.serving import ROOT
+
+    token_endpoint.post({"client_id": str(marketplace_app.client_id), "grant_type": "client_credentials"})
+    served = set(re.findall(r"^# TYPE (\w+) (\w+)", get().content.decode(), re.M))
+    names = set()
+    for name, kind in served:  # what a query may name, and a histogram's _bucket, _sum and _count
+        names.add(name)  # a counter's TYPE line already names its _total
+        if kind == "histogram":
+            names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    queried = {
+        metric
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for metric in re.findall(r"\b(flex_auth_\w+)", target["expr"])
+    }
+    assert queried and queried <= names, queried - names
