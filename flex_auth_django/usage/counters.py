@@ -51,7 +51,7 @@ class Counters:
         key = (int(time.time()) // 60 * 60, application_pk, client_id, api_type, event, detail, ip_tag)
         with self._lock:
             self._counts[key] = self._counts.get(key, 0) + 1
-        if self._pid != os.getpid():
+        if self._pid is None:  # the first count in this process (a fork resets it: _after_fork_in_child)
             self._start()
 
     def take(self) -> dict[Key, int]:
@@ -96,7 +96,7 @@ class Counters:
         with self._lock:
             if self._pid == os.getpid():
                 return
-            self._pid = os.getpid()
+            self._pid = os.getpid()  # the timer belongs to this pid: see _at_exit
         interval = flex_settings.USAGE_FLUSH_INTERVAL
         if not interval:
             return  # no timer: the site (or a test) calls usage.flush() itself

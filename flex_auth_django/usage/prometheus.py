@@ -85,30 +85,43 @@ def metrics() -> dict[str, Any]:
 
 IDP_LOGIN = "auth_with_idp"
 
+# (metric, label values) -> the labelled child: prometheus_client's labels() validates and locks on
+# every call; a dict read is what a request should pay. Filling it twice in a race is harmless
+# (labels() returns the same child).
+_children: dict[tuple[str, ...], Any] = {}
+
+
+def _child(metric: str, *values: str) -> Any:
+    key = (metric, *values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metrics()[metric].labels(*values)
+    return child
+
 
 def issued(grant: str, api_type: str) -> None:
-    metrics()["issued"].labels(grant, api_type).inc()
+    _child("issued", grant, api_type).inc()
     if grant == IDP_LOGIN:
-        metrics()["idp"].labels("ok").inc()
+        _child("idp", "ok").inc()
 
 
 def refused(error: str, endpoint: str) -> None:
-    metrics()["refused"].labels(error, endpoint).inc()
+    _child("refused", error, endpoint).inc()
     if endpoint == IDP_LOGIN:
-        metrics()["idp"].labels("refused").inc()
+        _child("idp", "refused").inc()
 
 
 def throttled(scope: str, endpoint: str) -> None:
-    metrics()["throttled"].labels(scope, endpoint).inc()
+    _child("throttled", scope, endpoint).inc()
 
 
 def security_event(event: str, api_type: str) -> None:
-    metrics()["security"].labels(str(event), api_type).inc()
+    _child("security", str(event), api_type).inc()
 
 
 def revoked(what: str) -> None:
-    metrics()["revoked"].labels(what).inc()
+    _child("revoked", what).inc()
 
 
 def observe_latency(endpoint: str, seconds: float) -> None:
-    metrics()["latency"].labels(endpoint).observe(seconds)
+    _child("latency", endpoint).observe(seconds)
