@@ -123,6 +123,11 @@ class Counters:
         self._pid = None
         self._thread = None
 
+    def without_timer(self) -> None:
+        """Never start a timer in this process (tests; a site that calls flush() itself)."""
+        with self._lock:
+            self._pid = os.getpid()
+
     def stop(self) -> None:
         """Stop this process's timer (tests); counts stay until the next flush."""
         self._stop.set()
