@@ -9,8 +9,14 @@
 # Environment: WSGI_APP (default example_project.wsgi:application), HOST (0.0.0.0), PORT
 # (8000), WEB_CONCURRENCY (worker processes; default: one per core), GRANIAN_BLOCKING_THREADS
 # (Python threads per worker, default 2: while one waits for PostgreSQL the other runs; each
-# thread keeps its own database connection, so allow WEB_CONCURRENCY x 2 connections).
+# thread keeps its own database connection, so allow WEB_CONCURRENCY x 2 connections),
+# PROMETHEUS_MULTIPROC_DIR (where the workers' Prometheus counters live so /metrics sums them;
+# emptied here before every start, as counts left from an earlier run would be added again).
 set -eu
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -type f -delete
+fi
 exec granian \
     --interface wsgi \
     --host "${HOST:-0.0.0.0}" \

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a request's duration includes every other middleware (Prometheus; off: a no-op).
+    "flex_auth_django.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,6 +185,12 @@ FLEX_AUTH = {
     # "LOGIN_AS_INTENT_LIFETIME": 60,
     # "LOGIN_AS_INITIATE_PATH": "/api/initiate-login-as",
     # "LOGIN_AS_REDIRECT_PATH": "/api/login-as",
+    # "USAGE_COUNTERS": True,                  # per-minute aggregates for the admin's charts
+    # "USAGE_FLUSH_INTERVAL": 30,              # seconds between a process's writes (set below)
+    # "USAGE_RETENTION_DAYS": 90,
+    # "PROMETHEUS_METRICS": False,             # on below: /metrics (example_project/urls.py)
+    # "METRICS_ALLOWED_IPS": ["127.0.0.1", "::1"],
+    # "METRICS_TOKEN": None,                   # a bearer token a scraper elsewhere sends
 }
 # Signed access tokens (anonymous and integration by default): the key in
 # FLEX_SIGNING_KEY_FILE, else a development key generated on first run in .dev-keys/
@@ -200,6 +208,15 @@ if os.environ.get("FLEX_ACCESS_TOKEN_FORMATS"):  # e.g. "user=signed,trusted_use
     FLEX_AUTH["ACCESS_TOKEN_FORMATS"] = dict(
         pair.split("=", 1) for pair in os.environ["FLEX_ACCESS_TOKEN_FORMATS"].split(",") if "=" in pair
     )
+# Prometheus at /metrics, for 127.0.0.1 only (METRICS_ALLOWED_IPS): under several workers set
+# PROMETHEUS_MULTIPROC_DIR before the server starts (deploy/serve.sh, deploy/gunicorn.conf.py).
+FLEX_AUTH["PROMETHEUS_METRICS"] = os.environ.get("FLEX_PROMETHEUS_METRICS", "1") == "1"
+if os.environ.get("FLEX_METRICS_ALLOWED_IPS"):
+    FLEX_AUTH["METRICS_ALLOWED_IPS"] = [ip.strip() for ip in os.environ["FLEX_METRICS_ALLOWED_IPS"].split(",")]
+if os.environ.get("FLEX_METRICS_TOKEN"):
+    FLEX_AUTH["METRICS_TOKEN"] = os.environ["FLEX_METRICS_TOKEN"]
+if os.environ.get("FLEX_USAGE_FLUSH_INTERVAL"):
+    FLEX_AUTH["USAGE_FLUSH_INTERVAL"] = int(os.environ["FLEX_USAGE_FLUSH_INTERVAL"])
 if os.environ.get("FLEX_ACCESS_TOKEN_LIFETIME"):
     FLEX_AUTH["ACCESS_TOKEN_LIFETIME"] = int(os.environ["FLEX_ACCESS_TOKEN_LIFETIME"])
 

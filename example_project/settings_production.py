@@ -66,6 +66,9 @@ ALLOWED_HOSTS = _csv("DJANGO_ALLOWED_HOSTS")
 # client's own X-Forwarded-Proto, or anyone could claim https.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
+# Prometheus scrapes http://127.0.0.1:8000/metrics on this host, past nginx (which answers the
+# public /metrics with 404): no redirect to https for it (docs/guides/monitoring.md).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 86400)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = False  # a deliberate, hard-to-undo choice: leave it to the site

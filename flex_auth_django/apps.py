@@ -12,6 +12,7 @@ class FlexAuthConfig(AppConfig):
         from . import audit, checks, models, receivers  # noqa: F401  (registration side effects)
         from .dot import register
         from .tokens import kinds
+        from .usage import receivers as usage_receivers  # noqa: F401  (the usage counters)
 
         # The token rows answer DOT's scope tools with the resource side's decision.
         models.decide_scopes_with(kinds.allows)

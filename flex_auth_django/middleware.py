@@ -1,5 +1,6 @@
-"""Public import path of the Bearer-token middleware (implemented in resource/middleware.py)."""
+"""Public import paths of the middleware: Bearer tokens (resource/middleware.py), request metrics (usage/)."""
 
 from .resource.middleware import BearerTokenMiddleware
+from .usage.middleware import RequestMetricsMiddleware
 
-__all__ = ["BearerTokenMiddleware"]
+__all__ = ["BearerTokenMiddleware", "RequestMetricsMiddleware"]

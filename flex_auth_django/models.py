@@ -371,6 +371,9 @@ class AuthorizationCode(models.Model):
 # Identity-provider login's models live with the rest of that feature (flex_auth_django/idp).
 from .idp.models import IdentityLink, IdentityProvider, IdpKind, VerifiedEmail  # noqa: E402
 
+# The usage counters' per-minute aggregates (flex_auth_django/usage).
+from .usage.models import UsageCount, UsageEvent  # noqa: E402
+
 __all__ = [
     "AccessToken",
     "ApiType",
@@ -383,5 +386,7 @@ __all__ = [
     "Session",
     "SignedRevocation",
     "TokenKind",
+    "UsageCount",
+    "UsageEvent",
     "VerifiedEmail",
 ]

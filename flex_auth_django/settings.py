@@ -167,6 +167,20 @@ def _legacy_scopes(value: Any) -> dict[str, tuple[str, ...]]:
     return cleaned
 
 
+def _networks(value: Any) -> list[str]:
+    import ipaddress
+
+    for network in _strings(value):
+        ipaddress.ip_network(network, strict=False)
+    return list(value)
+
+
+def _long_string(value: Any) -> str:
+    if not isinstance(value, str) or len(value) < 16:
+        raise ValueError(value)
+    return value
+
+
 LIMIT = Shape("(failures, window seconds), both whole numbers >= 1", _limit, "flex_auth.E010")
 BOOLEAN = Shape("True or False", _of_type(bool))
 PATH = Shape("a path starting with '/', without a trailing '/', query or fragment", _path)
@@ -322,6 +336,19 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
         None,
         Shape("None, a dotted path or a callable", _dotted_or_callable, "flex_auth.E131"),
     ),
+    # Usage counters (docs/guides/monitoring.md): token events counted in process memory and
+    # written as per-minute aggregates, one upsert per process per flush, for the admin's charts.
+    "USAGE_COUNTERS": (True, BOOLEAN),
+    # Seconds between a process's flushes (and one at exit); 0: no timer (call usage.flush()).
+    "USAGE_FLUSH_INTERVAL": (30, integer(0)),
+    # Days aggregates are kept; flex_clear_tokens deletes older ones.
+    "USAGE_RETENTION_DAYS": (90, integer(1)),
+    # Prometheus (the `metrics` extra): count into prometheus_client too and answer /metrics.
+    "PROMETHEUS_METRICS": (False, BOOLEAN),
+    # Who may scrape /metrics: client addresses or networks ("10.0.0.0/8"), as client_ip() sees
+    # them (NUM_PROXIES), and/or a bearer token (None: none accepted).
+    "METRICS_ALLOWED_IPS": (["127.0.0.1", "::1"], Shape("a list of IP addresses or networks", _networks)),
+    "METRICS_TOKEN": (None, Shape("None or a string of at least 16 characters", _optional(_long_string))),
 }
 
 IMPORT_STRINGS = ("GRANT_CLASSES",)

@@ -31,6 +31,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(no_redis)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_usage_timer():
+    """No usage-counter timer in the test process, whatever a test sets FLEX_AUTH to: it would
+    write from its own thread and connection, outside the tests' transactions. Tests that want
+    the aggregates call usage.counters.flush()."""
+    from flex_auth_django.usage.counters import counters
+
+    counters.without_timer()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     for alias in ("default",):

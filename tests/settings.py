@@ -11,3 +11,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "loggers": {"flex_auth_django": {"level": "INFO", "propagate": True}},
 }
+# No flush timer in the test process: tests write the usage counters with usage.counters.flush().
+FLEX_AUTH = {**FLEX_AUTH, "USAGE_FLUSH_INTERVAL": 0}  # noqa: F405

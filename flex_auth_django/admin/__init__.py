@@ -10,13 +10,20 @@ from __future__ import annotations
 from django.contrib import admin
 
 from ..console import admin_site
-from ..models import AccessToken, Application, RefreshToken, Session
+from ..models import AccessToken, Application, RefreshToken, Session, UsageCount
 from .applications import ApplicationAdmin
 from .identity_providers import IdentityProviderAdmin, extend_user_admin
 from .login import ThrottledAdminAuthenticationForm
 from .sessions import SessionAdmin
+from .usage import UsageAdmin
 
-__all__ = ["ApplicationAdmin", "IdentityProviderAdmin", "SessionAdmin", "ThrottledAdminAuthenticationForm"]
+__all__ = [
+    "ApplicationAdmin",
+    "IdentityProviderAdmin",
+    "SessionAdmin",
+    "ThrottledAdminAuthenticationForm",
+    "UsageAdmin",
+]
 
 # Another app's admin (django-oauth-toolkit's registers the swapped models with admin classes
 # whose fields, such as redirect URIs and plain-text tokens, do not exist here) is taken back.
@@ -26,6 +33,7 @@ for _model in (Application, AccessToken, RefreshToken):
 
 admin.site.register(Application, ApplicationAdmin)
 admin.site.register(Session, SessionAdmin)
+admin.site.register(UsageCount, UsageAdmin)  # the usage dashboard
 
 # Password guessing on the admin login costs what it costs at the token endpoint; a site
 # that set a login form of its own keeps it (and the README says how to throttle it).

@@ -28,6 +28,7 @@ from . import display
 from .confirm import ConfirmedActionsMixin, confirmed_action, no_store
 from .forms import ApplicationChangeForm, ApplicationCreateForm, ConfirmForm, RegenerateSecretForm
 from .sessions import sessions_url
+from .usage import application_usage
 
 # Set on the request (never the session) between save_model() and response_add().
 _SECRET_ATTR = "_flex_auth_one_time_secret"
@@ -227,6 +228,8 @@ class ApplicationAdmin(ConfirmedActionsMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         extra_context = {**(extra_context or {}), "flex_tools": self._tools(request, obj) if obj is not None else []}
+        if obj is not None:
+            extra_context["flex_usage"] = application_usage(obj)  # the charts (admin/usage.py)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _tools(self, request: HttpRequest, obj: Application) -> list[dict[str, str]]:

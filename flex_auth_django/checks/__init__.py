@@ -1,3 +1,3 @@
 """Every system check of the app, one module per part; importing this package registers them."""
 
-from . import abuse, console, idp, issuer, keys, settings, signing, throttling  # noqa: F401  (registration)
+from . import abuse, console, idp, issuer, keys, metrics, settings, signing, throttling  # noqa: F401  (registration)

@@ -2,8 +2,9 @@
 
 Each use names its purpose, so no two uses share a key and none reveals another:
 token and secret digests, throttle-counter keys, the audit log's username tags, the
-identity-provider secret box. A derived key changes when SECRET_KEY does; SECRET_KEY_FALLBACKS
-entries derive the keys that still open values made under an older SECRET_KEY.
+identity-provider secret box, the usage aggregates' address tags. A derived key changes when
+SECRET_KEY does; SECRET_KEY_FALLBACKS entries derive the keys that still open values made under
+an older SECRET_KEY.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ DIGESTS = "flex_auth_django digest key"
 THROTTLE = "flex_auth_django throttle key"
 AUDIT = "flex_auth_django audit key"
 IDP_SECRET_BOX = "flex_auth_django identity-provider secret box"
+USAGE = "flex_auth_django usage key"  # the usage aggregates' client-address tags
 
 
 def derived_key(purpose: str, secret: str | None = None) -> bytes:

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from rest_framework.response import Response
 
 from ..db.outages import DATABASE_OUTAGES, drop_broken_connections
+from ..usage.receivers import answered_with_5xx
 from .errors import OAuthError, ServerError, TemporarilyUnavailable
 
 logger = logging.getLogger("flex_auth_django")
@@ -27,7 +28,18 @@ CONSOLE_ERROR_TEMPLATE = "flex_auth_django/console/error.html"
 
 
 def as_error(exc: BaseException, where: str) -> OAuthError:
-    """The OAuthError a request that raised `exc` in `where` (a view's name) is answered with."""
+    """The OAuthError a request that raised `exc` in `where` (a view's name) is answered with.
+
+    An answer of 500 or 503 is counted here (usage counters); refusals below 500 are counted
+    from the signals the endpoints send.
+    """
+    error = _translate(exc, where)
+    if error.status_code >= 500:
+        answered_with_5xx(error.error)
+    return error
+
+
+def _translate(exc: BaseException, where: str) -> OAuthError:
     if isinstance(exc, OAuthError):
         return exc
     if isinstance(exc, DATABASE_OUTAGES):

@@ -9,7 +9,8 @@ or were revoked; revocations of signed tokens whose tokens have all expired. Sig
 access tokens themselves have no rows, so there is nothing of theirs to delete. A
 *retired* (rotated) refresh token is kept until it expires, because presenting it
 again is how reuse, and so theft, is detected. For the same reason a
-Login-as code is kept until the longest session it can have started has ended.
+Login-as code is kept until the longest session it can have started has ended. The usage
+counters' per-minute aggregates go once they are older than USAGE_RETENTION_DAYS.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.utils import timezone
 from ..db.cleanup import delete_batch
 from ..models import AccessToken, AuthorizationCode, RefreshToken, SignedRevocation
 from ..settings import flex_settings
+from ..usage.cleanup import clear_old_usage
 
 
 @dataclass
@@ -69,6 +71,10 @@ def clear_dead_tokens(
     codes, batches = _clear_codes(now, batch_size, dry_run)
     if codes:  # listed only when there were any: the summary line stays as it was otherwise
         result.deleted["authorization codes"] = codes
+        result.batches += batches
+    usage, batches = clear_old_usage(now, batch_size, dry_run)
+    if usage:  # the usage counters' aggregates past USAGE_RETENTION_DAYS
+        result.deleted["usage aggregates"] = usage
         result.batches += batches
     for label, model, condition in _passes(now):
         if dry_run:

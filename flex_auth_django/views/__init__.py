@@ -1,9 +1,10 @@
-"""The endpoints: token, auth_with_idp, revoke, introspect, jwks.json, metadata, and the OpenAPI description."""
+"""The endpoints: token, auth_with_idp, revoke, introspect, jwks.json, metadata, metrics, the OpenAPI description."""
 
 from .auth_with_idp import AuthWithIdpView
 from .introspect import IntrospectView
 from .jwks import JWKSView
 from .metadata import MetadataView
+from .metrics import MetricsView
 from .openapi import OpenAPIView
 from .revoke import RevokeView
 from .token import TokenView
@@ -13,6 +14,7 @@ __all__ = [
     "IntrospectView",
     "JWKSView",
     "MetadataView",
+    "MetricsView",
     "OpenAPIView",
     "RevokeView",
     "TokenView",

@@ -8,7 +8,10 @@ from ...tokens.cleanup import clear_dead_tokens
 
 
 class Command(BaseCommand):
-    help = "Delete expired and revoked access and refresh tokens in small batches."
+    help = (
+        "Delete expired and revoked access and refresh tokens, and usage aggregates older than "
+        "USAGE_RETENTION_DAYS, in small batches."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per transaction (default 5000)")
