@@ -20,10 +20,10 @@ from oauth2_provider import urls as dot_urls
 
 from flex_auth_django.dot import urls as our_dot_urls
 from flex_auth_django.dot.checks import check_dot_urls
-from tests.conftest import FORM, exchange
 from tests.console import make_code
 from tests.docs.pages import blocks, page
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import FORM, exchange
 
 pytestmark = pytest.mark.django_db
 
