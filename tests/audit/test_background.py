@@ -19,7 +19,7 @@ import pytest
 from flex_auth_django import audit
 from flex_auth_django.audit import background as background_module
 from flex_auth_django.audit.background import BackgroundLogger
-from tests.conftest import Endpoint
+from tests.helpers import Endpoint
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from bench import run
 from bench.flex_site import bare
 from flex_auth_django.signing.keys import keyring
-from tests.conftest import FORM
+from tests.helpers import FORM
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.flex_site.urls")]
 

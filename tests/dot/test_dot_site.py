@@ -20,10 +20,10 @@ from oauth2_provider import urls as dot_urls
 
 from flex_auth_django.dot import urls as our_dot_urls
 from flex_auth_django.dot.checks import check_dot_urls
-from tests.conftest import FORM, exchange
 from tests.console import make_code
 from tests.docs.pages import blocks, page
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import FORM, bearer, exchange
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +53,6 @@ def switched(settings):
 
 def post(client: Client, url: str, **params: str):
     return client.generic("POST", url, urlencode(params), content_type=FORM)
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 # -- before the switch -------------------------------------------------------------------------

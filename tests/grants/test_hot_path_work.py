@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from flex_auth_django import applications
 from flex_auth_django.tokens import digests
 from flex_auth_django.tokens.formats import signed
-from tests.conftest import TOKEN_URL, Endpoint
+from tests.helpers import TOKEN_URL, Endpoint
 
 pytestmark = pytest.mark.django_db
 

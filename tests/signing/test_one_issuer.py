@@ -8,7 +8,7 @@ import pytest
 
 from flex_auth_django.checks.issuer import check_issuer
 from flex_auth_django.tokens import issuer
-from tests.conftest import FORM, INTROSPECT_URL, TOKEN_URL
+from tests.helpers import FORM, INTROSPECT_URL, TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 

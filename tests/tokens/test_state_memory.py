@@ -21,8 +21,8 @@ from flex_auth_django.state import log, sync
 from flex_auth_django.tokens import remembered, standing
 from flex_auth_django.tokens.formats import signed
 from tests.cache_fixtures import closed_port
-from tests.conftest import login
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -90,8 +90,8 @@ def test_security_events_come_from_the_aggregates_and_the_login_as_and_revocatio
 
     from flex_auth_django import applications
     from flex_auth_django.models import TokenKind
-    from tests.conftest import login
     from tests.factories import RefreshTokenFactory
+    from tests.helpers import login
 
     settings.FLEX_AUTH = {**settings.FLEX_AUTH, "REFRESH_GRACE_PERIOD": 0}
     first = login(token_endpoint, marketplace_app, user)["refresh_token"]

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from flex_auth_django.models import UsageCount, UsageEvent
 from flex_auth_django.usage.counters import counters, flush
-from tests.conftest import login
 from tests.factories import ApplicationFactory
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
