@@ -23,7 +23,7 @@ from flex_auth_django.dot.checks import check_dot_urls
 from tests.console import make_code
 from tests.docs.pages import blocks, page
 from tests.factories import ApplicationFactory, UserFactory
-from tests.helpers import FORM, exchange
+from tests.helpers import FORM, bearer, exchange
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +53,6 @@ def switched(settings):
 
 def post(client: Client, url: str, **params: str):
     return client.generic("POST", url, urlencode(params), content_type=FORM)
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 # -- before the switch -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 
 from tests.cache_fixtures import REDIS_URL, redis_reachable
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
+from tests.helpers import password_grant
 from tests.serving import ExampleSite
 from tests.tokens.test_signed_cross_process import call
 
@@ -95,8 +96,9 @@ def site_user():
     return user
 
 
-def login(site: ExampleSite, app, user) -> dict:
-    code, body = site.token(client_id=str(app.client_id), grant_type="password", username=user.email, password=PASSWORD)
+def site_login(site: ExampleSite, app, user) -> dict:
+    """The password login (tests/helpers.py's body) against a live site."""
+    code, body = site.token(**password_grant(app, user.email))
     assert code == 200, body
     return body
 
@@ -117,7 +119,7 @@ def test_every_revocation_path_reaches_the_other_server_within_the_interval(two_
 
     # Logout as the SDK does it: the refresh token, with the access token as Bearer, on a.
     app, user = ApplicationFactory(), site_user()
-    session = login(a, app, user)
+    session = site_login(a, app, user)
     warm(a, b, USER_API, session["access_token"])
     revoke = {"token": session["refresh_token"]}
     assert call(f"{a.base}/v1/auth/revoke", params=revoke, bearer=session["access_token"])[0] == 200
@@ -125,7 +127,7 @@ def test_every_revocation_path_reaches_the_other_server_within_the_interval(two_
     refused_within(lambda: status(b, USER_API, session["access_token"]), "logout")
 
     # Revoking one access token (RFC 7009, client credentials), on a.
-    session = login(a, app, user)
+    session = site_login(a, app, user)
     warm(a, b, USER_API, session["access_token"])
     revoke = {"client_id": str(app.client_id), "client_secret": app.secret, "token": session["access_token"]}
     assert call(f"{a.base}/oauth/revoke", params=revoke)[0] == 200
@@ -133,7 +135,7 @@ def test_every_revocation_path_reaches_the_other_server_within_the_interval(two_
     refused_within(lambda: status(b, USER_API, session["access_token"]), "token revoke")
 
     # Refresh token reuse: the token two rotations back presented again ends the session.
-    first = login(a, app, user)
+    first = site_login(a, app, user)
     refresh = {"client_id": str(app.client_id), "grant_type": "refresh_token"}
     second = a.token(**refresh, refresh_token=first["refresh_token"])[1]
     third = a.token(**refresh, refresh_token=second["refresh_token"])[1]
@@ -143,7 +145,7 @@ def test_every_revocation_path_reaches_the_other_server_within_the_interval(two_
     refused_within(lambda: status(b, USER_API, third["access_token"]), "refresh reuse detection")
 
     # An operator ends a user's session (the admin's sessions page) in a process of its own.
-    session = login(a, app, user)
+    session = site_login(a, app, user)
     warm(a, b, USER_API, session["access_token"])
     raw = session["access_token"]
     operator(
@@ -157,7 +159,7 @@ def test_every_revocation_path_reaches_the_other_server_within_the_interval(two_
 
     # Deactivating the application: its anonymous and user tokens, and its client ID.
     app, user = ApplicationFactory(), site_user()
-    visitor, session = anonymous(a, app), login(a, app, user)
+    visitor, session = anonymous(a, app), site_login(a, app, user)
     warm(a, b, ANONYMOUS_API, visitor)
     warm(a, b, USER_API, session["access_token"])
     operator(
@@ -178,7 +180,7 @@ def test_every_revocation_path_reaches_the_other_server_within_the_interval(two_
 
     # "Revoke all tokens" of an application.
     app, user = ApplicationFactory(), site_user()
-    visitor, session = anonymous(a, app), login(a, app, user)
+    visitor, session = anonymous(a, app), site_login(a, app, user)
     warm(a, b, ANONYMOUS_API, visitor)
     warm(a, b, USER_API, session["access_token"])
     operator(
@@ -249,7 +251,7 @@ def test_with_redis_down_each_request_asks_the_database_and_fails_closed(tmp_pat
         b.start()
         app, user = ApplicationFactory(), site_user()
         doomed, kept = anonymous(a, app), anonymous(a, app)
-        session = login(a, app, user)
+        session = site_login(a, app, user)
         for raw in (doomed, kept):
             warm(a, b, ANONYMOUS_API, raw)
         warm(a, b, USER_API, session["access_token"])
