@@ -61,7 +61,7 @@ def test_make_demo_installs_only_the_demo_extra():
     assert demo.strip() == "$(VENV)/.demo-installed"
     assert '-e ".[demo]"' in makefile and '-e ".[test,serve]"' in makefile
     extras = PROJECT["optional-dependencies"]
-    assert extras["demo"] == ["dj-database-url>=2.2"]
+    assert extras["demo"] == ["dj-database-url>=2.2", "prometheus_client>=0.20"]  # DATABASE_URL; /metrics
     assert not {"pytest", "playwright", "ruff"} & {re.split(r"[<>=\[]", d)[0] for d in extras["demo"]}
 
 
