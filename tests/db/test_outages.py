@@ -112,6 +112,7 @@ class TestDatabaseInProcess:
         real = getattr(target, name)
 
         def cut_then_authenticate(*args, **kwargs):
+            connection.ensure_connection()  # a held application answers without one (issue 19)
             with _admin_connection() as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
             return real(*args, **kwargs)
