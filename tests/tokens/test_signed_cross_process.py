@@ -1,10 +1,12 @@
 """Revoking signed tokens across processes: two real example-site servers on one PostgreSQL database
 and one Redis, and an operator's third process (manage.py shell). What one process revokes, the
-other refuses on its very next request."""
+other refuses within STATE_REFRESH_INTERVAL (1 s by default; the spec's "Revocation propagation"),
+and the process that made the change at once."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -46,6 +48,16 @@ def two_sites(tmp_path):
         yield a, b
 
 
+def within_the_interval(check) -> bool:
+    """True once `check()` is: polled for the interval plus a generous margin for a loaded machine."""
+    deadline = time.monotonic() + 1 + 5
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def operator(site: ExampleSite, code: str) -> None:
     """What an operator does in another process (the admin's services, from a shell)."""
     site.manage("shell", "-c", f"from flex_auth_django import applications, tokens\n{code}")
@@ -64,9 +76,9 @@ def test_revoking_a_signed_anonymous_token_on_one_server_refuses_it_on_the_other
 
     assert call(f"{a.base}/oauth/revoke", params={"client_id": client_id, "token": raw})[0] == 200
 
-    assert call(f"{b.base}/v1/api/marketplace/show", bearer=raw)[0] == 401
+    assert call(f"{a.base}/v1/api/marketplace/show", bearer=raw)[0] == 401  # at once where it was made
+    assert within_the_interval(lambda: call(f"{b.base}/v1/api/marketplace/show", bearer=raw)[0] == 401)
     assert call(f"{b.base}/oauth/introspect", params=introspect)[1] == {"active": False}
-    assert call(f"{a.base}/v1/api/marketplace/show", bearer=raw)[0] == 401
 
 
 def test_an_operator_s_deactivation_and_revoke_all_reach_both_servers(two_sites):
@@ -78,13 +90,15 @@ def test_an_operator_s_deactivation_and_revoke_all_reach_both_servers(two_sites)
     assert call(f"{a.base}{url}", bearer=raw)[0] == 200 and call(f"{b.base}{url}", bearer=raw)[0] == 200
 
     lookup = f"app = applications.find('{app.client_id}')\n"
-    operator(a, lookup + "applications.set_active(app, False)")
-    assert call(f"{a.base}{url}", bearer=raw)[0] == 401 and call(f"{b.base}{url}", bearer=raw)[0] == 401
+    operator(a, lookup + "applications.set_active(app, False)")  # a third process: neither server made it
+    for site in (a, b):
+        assert within_the_interval(lambda site=site: call(f"{site.base}{url}", bearer=raw)[0] == 401)
 
     operator(a, lookup + "applications.set_active(app, True)")
-    assert call(f"{b.base}{url}", bearer=raw)[0] == 200
+    assert within_the_interval(lambda: call(f"{b.base}{url}", bearer=raw)[0] == 200)
     operator(a, lookup + "applications.revoke_tokens(app)")
-    assert call(f"{a.base}{url}", bearer=raw)[0] == 401 and call(f"{b.base}{url}", bearer=raw)[0] == 401
+    for site in (a, b):
+        assert within_the_interval(lambda site=site: call(f"{site.base}{url}", bearer=raw)[0] == 401)
 
 
 def test_logging_out_a_signed_session_on_one_server_ends_it_on_the_other(two_sites):
@@ -96,4 +110,5 @@ def test_logging_out_a_signed_session_on_one_server_ends_it_on_the_other(two_sit
     assert call(url, bearer=body["access_token"])[0] == 200
     revoke = {"client_id": str(app.client_id), "client_secret": app.secret, "token": body["refresh_token"]}
     assert call(f"{a.base}/oauth/revoke", params=revoke)[0] == 200
-    assert call(url, bearer=body["access_token"])[0] == 401
+    assert call(f"{a.base}/v1/integration_api/marketplace/show", bearer=body["access_token"])[0] == 401
+    assert within_the_interval(lambda: call(url, bearer=body["access_token"])[0] == 401)
