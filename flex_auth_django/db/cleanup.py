@@ -1,9 +1,11 @@
-"""The SQL that deletes one batch of dead token rows."""
+"""Deleting dead rows in batches: the SQL for one batch of token rows, the loop for plain rows."""
 
 from __future__ import annotations
 
+import math
+
 from django.db import connections, router, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 
 def delete_batch(model: type[Model], pks: list[int], link_field: str) -> None:
@@ -28,3 +30,16 @@ def delete_batch(model: type[Model], pks: list[int], link_field: str) -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {link} = NULL WHERE {link} {keys}", params)  # noqa: S608
         cursor.execute(f"DELETE FROM {table} WHERE {quote(model._meta.pk.column)} {keys}", params)  # noqa: S608
+
+
+def delete_in_batches(rows: QuerySet, batch_size: int, dry_run: bool = False) -> tuple[int, int]:
+    """(rows deleted, batches) for rows nothing refers to: short DELETEs by key, never one long one."""
+    if dry_run:
+        count = rows.count()
+        return count, math.ceil(count / batch_size)
+    total = batches = 0
+    while pks := list(rows.values_list("pk", flat=True)[:batch_size]):
+        rows.model.objects.filter(pk__in=pks).delete()
+        total += len(pks)
+        batches += 1
+    return total, batches

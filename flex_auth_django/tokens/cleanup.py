@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from ..db.cleanup import delete_batch
+from ..db.cleanup import delete_batch, delete_in_batches
 from ..models import AccessToken, AuthorizationCode, RefreshToken, SignedRevocation
 from ..settings import flex_settings
 from ..usage.cleanup import clear_old_usage
@@ -106,12 +106,4 @@ def clear_dead_tokens(
 def _clear_codes(now: datetime, batch_size: int, dry_run: bool) -> tuple[int, int]:
     """Login-as codes whose every possible session is over (nothing refers to code rows): (rows, batches)."""
     dead = AuthorizationCode.objects.filter(expires__lt=now - timedelta(seconds=flex_settings.LOGIN_AS_TOKEN_LIFETIME))
-    if dry_run:
-        count = dead.count()
-        return count, math.ceil(count / batch_size)
-    total = batches = 0
-    while pks := list(dead.values_list("pk", flat=True)[:batch_size]):
-        AuthorizationCode.objects.filter(pk__in=pks).delete()
-        total += len(pks)
-        batches += 1
-    return total, batches
+    return delete_in_batches(dead, batch_size, dry_run)
