@@ -102,6 +102,9 @@ class Site:
         return int(status[0].split()[0]), content
 
 
+ACTIVE = 100  # tokens in use at once in the steady-state scenarios
+
+
 def scenarios(info: dict, n: int) -> dict:
     """name -> (list of n requests); each request is (method, path, body, headers)."""
     mp, integ = info["marketplace"], info["integration"]
@@ -118,11 +121,20 @@ def scenarios(info: dict, n: int) -> dict:
     return {
         "hello": [("GET", "/bench/hello", b"", {})] * n,
         "drf_open": [("GET", "/bench/api/open", b"", {})] * n,
+        # Steady state: each of ACTIVE tokens presented again and again (a visitor's API calls).
         "drf_flex": [
+            ("GET", "/bench/api/flex", b"", {"Authorization": f"Bearer {cycle(access[:ACTIVE], i)}"}) for i in range(n)
+        ],
+        # First use: every request a token this process has not seen (the row is read once).
+        "drf_flex_first": [
             ("GET", "/bench/api/flex", b"", {"Authorization": f"Bearer {cycle(access, i)}"}) for i in range(n)
         ],
-        # A signed anonymous token: no query, one revocation-cache round trip (Redis when REDIS_URL is set).
+        # A signed anonymous token: no query; revocation state comes from the per-process state.
         "drf_anon": [
+            ("GET", "/bench/api/public", b"", {"Authorization": f"Bearer {cycle(pools['anonymous'][:ACTIVE], i)}"})
+            for i in range(n)
+        ],
+        "drf_anon_first": [
             ("GET", "/bench/api/public", b"", {"Authorization": f"Bearer {cycle(pools['anonymous'], i)}"})
             for i in range(n)
         ],
@@ -308,6 +320,7 @@ def main() -> None:
         import flex_auth_django.resource.authentication  # noqa: F401
     except ImportError:
         table.pop("drf_flex")
+        table.pop("drf_flex_first")
     names = [s for s in (args.cprofile, *args.only.split(",")) if s] or list(table)
 
     if args.cprofile:
@@ -321,7 +334,10 @@ def main() -> None:
         for request in requests[1:]:
             site.call(*request)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+        stats = pstats.Stats(profiler)
+        if os.environ.get("PROFILE_OUT"):
+            stats.dump_stats(os.environ["PROFILE_OUT"])
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
         return
 
     print(f"{'scenario':<12} {'n':>6} {'wall us':>9} {'cpu us':>9} {'round trips':>12}")
