@@ -298,6 +298,9 @@ SETTINGS: dict[str, tuple[Any, Shape]] = {
     "THROTTLE_IP": ((50, 15 * 60), LIMIT),
     # Client secrets: failures per client IP (never per client ID: those are public).
     "THROTTLE_CLIENT_SECRET": ((100, 15 * 60), LIMIT),
+    # Client IPs whose secret-failure counter a process read as empty, trusted for
+    # STATE_REFRESH_INTERVAL without another read (about 200 bytes each; 0: read every time).
+    "CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE": (10_000, integer(0)),
     # When the throttle cache is unreachable: "closed" answers 503, "open" lets requests through.
     "THROTTLE_CACHE_FAILURE": ("closed", one_of("closed", "open", check_id="flex_auth.E006")),
     # The security log (flex_auth_django.security) written by a listener thread per process

@@ -14,11 +14,13 @@ and letting the attempt through unguarded ("open").
 from __future__ import annotations
 
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
 from ..protocol.errors import TemporarilyUnavailable, TooManyRequests
-from ..settings import flex_settings
+from ..settings import flex_settings, on_reload
+from ..state.lru import BoundedLRU
 from .stores import Store, store
 from .windows import Counter, counter, normalise_ip, now
 
@@ -172,6 +174,51 @@ def check(*counters: Counter | None) -> Guard:
     return CheckedAttempt(live, at)
 
 
+class _CleanClients:
+    """Client IPs whose secret-failure counter this process read as empty, for STATE_REFRESH_INTERVAL.
+
+    A successful secret check then skips its cache round trip. A failure in this process
+    forgets the IP at once (its next request reads the counter); one made in another
+    process is seen here within the interval, and lets through at most one more failing
+    request per process before this one reads the counter again: a bound on load and
+    noise, which is all this limit is for (spec: Throttling), never a way past it.
+    At most CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE IPs (0: read the counter every time).
+    """
+
+    def __init__(self) -> None:
+        self.until = BoundedLRU(lambda: flex_settings.CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE)
+        self.clock = time.monotonic
+
+    def holds(self, c: Counter) -> bool:
+        until = self.until.get((c.ident, c.limit, c.window))
+        return until is not None and self.clock() < until
+
+    def remember(self, c: Counter) -> None:
+        interval = flex_settings.STATE_REFRESH_INTERVAL
+        if interval > 0:
+            self.until.put((c.ident, c.limit, c.window), self.clock() + interval)
+
+    def forget(self, c: Counter) -> None:
+        self.until.pop((c.ident, c.limit, c.window))
+
+
+_clean_clients = _CleanClients()
+
+
+@on_reload
+def _forget_clean_clients() -> None:
+    _clean_clients.until.clear()
+
+
+class CheckedSecret(CheckedAttempt):
+    """A client-secret check: a failure also ends this process's trust in the IP's empty counter."""
+
+    def failed(self) -> None:
+        for c in self.checked:
+            _clean_clients.forget(c)
+        super().failed()
+
+
 def guard_client_secret(ip: str | None) -> Guard:
     """Check the client IP's secret-failure counter (429 when over) before a client secret is verified.
 
@@ -183,7 +230,21 @@ def guard_client_secret(ip: str | None) -> Guard:
     cannot hit a 256-bit secret, while charging and refunding would add two cache round
     trips to every successful request. Failures are counted when they happen.
     """
-    return check(counter("client", ip, "THROTTLE_CLIENT_SECRET"))
+    c = counter("client", ip, "THROTTLE_CLIENT_SECRET")
+    if c is None:
+        return Unguarded()
+    at = now()
+    if _clean_clients.holds(c):
+        return CheckedSecret([c], at)
+    try:
+        counts = _read(store(), [c], at)
+    except (TooManyRequests, TemporarilyUnavailable):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any cache backend error
+        return _cache_failed(exc)
+    if counts[c] == (0, 0):
+        _clean_clients.remember(c)
+    return CheckedSecret([c], at)
 
 
 def guard_password(account: str | Sequence[str], ip: str | None, *, reset_pairs: bool = True) -> Guard:

@@ -8,6 +8,9 @@ import pytest
 
 from flex_auth_django.accounts import passwords
 from flex_auth_django.settings import flex_settings
+from flex_auth_django.throttling import guards
+from flex_auth_django.throttling.stores import store
+from flex_auth_django.throttling.windows import counter, now
 from flex_auth_django.tokens import digests
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory
 from tests.helpers import INTROSPECT_URL, Endpoint, basic, exchange, password_grant
@@ -300,6 +303,54 @@ class TestClientSecret:
             assert token_endpoint.post({**body, "client_secret": integration_app.secret}).status_code == 200
         assert token_endpoint.post({**body, "client_secret": "flxs_wrong"}).status_code == 401
         assert_throttled(token_endpoint.post({**body, "client_secret": "flxs_wrong"}))
+
+    def test_an_empty_counter_is_trusted_for_the_interval_then_read_again(
+        self, token_endpoint, integration_app, monkeypatch
+    ):
+        """Failures made in another process (written straight to the shared counters here) reach
+        this one within STATE_REFRESH_INTERVAL; a right secret from a clean IP meanwhile costs no read."""
+        body = {"client_id": str(integration_app.client_id), "grant_type": "client_credentials"}
+        right = {**body, "client_secret": integration_app.secret}
+        clock = [1000.0]
+        monkeypatch.setattr(guards._clean_clients, "clock", lambda: clock[0])
+        assert token_endpoint.post(right).status_code == 200  # read empty: trusted from now
+        c = counter("client", "127.0.0.1", "THROTTLE_CLIENT_SECRET")
+        store().incr_many([(c.keys(now())[0], 100, c.timeout)])  # another process's 100 failures
+        clock[0] += 0.9
+        assert token_endpoint.post(right).status_code == 200  # within the interval: not yet seen
+        clock[0] += 0.2
+        assert_throttled(token_endpoint.post(right))  # past it: read, and over the limit
+
+    def test_a_failure_here_ends_the_trust_at_once(self, token_endpoint, integration_app):
+        body = {"client_id": str(integration_app.client_id), "grant_type": "client_credentials"}
+        right = {**body, "client_secret": integration_app.secret}
+        assert token_endpoint.post(right).status_code == 200
+        c = counter("client", "127.0.0.1", "THROTTLE_CLIENT_SECRET")
+        store().incr_many([(c.keys(now())[0], 99, c.timeout)])  # 99 from elsewhere, not seen yet
+        assert token_endpoint.post({**body, "client_secret": "flxs_wrong"}).status_code == 401  # the 100th
+        assert_throttled(token_endpoint.post(right))  # this process reads the counter again at once
+
+    def test_with_no_room_for_clean_ips_every_request_reads_the_counter(
+        self, token_endpoint, integration_app, settings
+    ):
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE": 0}
+        body = {"client_id": str(integration_app.client_id), "grant_type": "client_credentials"}
+        right = {**body, "client_secret": integration_app.secret}
+        assert token_endpoint.post(right).status_code == 200
+        c = counter("client", "127.0.0.1", "THROTTLE_CLIENT_SECRET")
+        store().incr_many([(c.keys(now())[0], 100, c.timeout)])
+        assert_throttled(token_endpoint.post(right))
+
+    def test_clean_ips_held_stay_under_their_bound(self, token_endpoint, integration_app, settings):
+        settings.FLEX_AUTH = {**settings.FLEX_AUTH, "CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE": 5}
+        right = {
+            "client_id": str(integration_app.client_id),
+            "grant_type": "client_credentials",
+            "client_secret": integration_app.secret,
+        }
+        for n in range(20):
+            assert token_endpoint.post(right, REMOTE_ADDR=address(n)).status_code == 200
+        assert len(guards._clean_clients.until) == 5
 
     def test_requests_without_a_secret_are_not_throttled_by_it(self, token_endpoint):
         app = ApplicationFactory()
