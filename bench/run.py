@@ -596,7 +596,7 @@ def run_wrk(
         "-c",
         str(connections),
         "-d",
-        f"{duration:g}s",
+        f"{max(1, round(duration))}s",  # wrk takes whole seconds only
         "--timeout",
         "10s",
         "-s",
@@ -703,7 +703,8 @@ class Run:
             wanted = self.scenario.warm_passes * len(Path(pool).read_text().split())
             seen, spent = warm["requests"], args.warmup
             while seen < wanted and spent < WARM_PASSES_CAP:
-                step = min(WARM_PASSES_CAP - spent, max(1.0, (wanted - seen) / max(warm["requests"] / args.warmup, 1)))
+                rate = max(warm["requests"] / args.warmup, 1)
+                step = float(max(1, min(int(WARM_PASSES_CAP - spent), round((wanted - seen) / rate + 0.5))))
                 more = run_wrk(self.server.base, self.scenario, duration=step, pool=pool, **common)
                 if more["non200"]:
                     self.result.problems.append(f"warm-up failed: {more['non200']} non-200")
