@@ -48,10 +48,17 @@ def append(changes: list[Change]) -> int:
     try:
         number = cache.incr(_HEAD)
     except ValueError:  # no head yet (a new or flushed cache): start a sequence of our own
-        cache.add(_HEAD, _START_LOW + secrets.randbelow(_START_SPAN), None)
+        _start(cache)
         number = cache.incr(_HEAD)
     cache.set(f"{_ENTRY}{number}", changes, ENTRY_TTL)
     return number
+
+
+def _start(cache) -> int | None:
+    """Start a sequence unless another process just did (add is atomic); its head."""
+    cache.add(_HEAD, _START_LOW + secrets.randbelow(_START_SPAN), None)
+    value = cache.get(_HEAD)
+    return value if isinstance(value, int) else None
 
 
 def head() -> int | None:
@@ -66,7 +73,13 @@ def read(position: int | None) -> tuple[int | None, list[Change] | None]:
     numbered but not yet written). None means: forget everything and reload. Raises whatever
     the cache raises (the caller then asks the database)."""
     current = head()
-    if position is None or current is None:
+    if current is None:
+        # No log yet (nothing announced since the cache started) or a flushed one: a reader
+        # starts the sequence itself, so that it has a position to keep. Without one, a site
+        # where nothing was ever announced would forget all it holds on every read, and a
+        # flush could not be told from "still no log".
+        return _start(_cache()), None
+    if position is None:
         return current, None
     if current == position:
         return current, []

@@ -218,6 +218,38 @@ def test_a_lost_log_makes_every_process_reload_from_the_database(clock, marketpl
     assert tokens.live_access(raw) is None
 
 
+def test_with_nothing_ever_announced_what_a_process_holds_outlives_each_read_of_the_log(
+    clock, token_endpoint, marketplace_app, user
+):
+    """A new site (or a new Redis) where nothing was announced yet has no log: its processes keep
+    what they hold across their reads of it, rather than reloading from the database each interval."""
+    from django.core.cache import caches
+
+    raw = login(token_endpoint, marketplace_app, user)["access_token"]
+    caches[log.cache_alias()].clear()
+    sync.reset()  # a new process, on a cache that holds no log
+    for _ in range(2):  # its first read of the log; the row, then its application, one query each
+        assert tokens.live_access(raw) is not None
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(3):
+            clock.now += 1
+            assert tokens.live_access(raw) is not None
+    assert ctx.captured_queries == []
+
+
+def test_a_flushed_cache_makes_a_process_reload_even_when_nothing_was_announced_since(clock, marketplace_app):
+    from django.core.cache import caches
+
+    raw = anonymous_token(marketplace_app)
+    assert tokens.live_access(raw) is not None
+    clock.now += 1
+    assert tokens.live_access(raw) is not None  # a read of the log: this process has its place
+    Application.objects.filter(pk=marketplace_app.pk).update(is_active=False)
+    caches[log.cache_alias()].clear()  # the announcement of that write is lost, and no one writes again
+    clock.now += 1
+    assert tokens.live_access(raw) is None
+
+
 def test_with_the_shared_cache_down_every_check_asks_the_database(
     clock, settings, token_endpoint, marketplace_app, user
 ):
