@@ -177,29 +177,33 @@ def check(*counters: Counter | None) -> Guard:
 class _CleanClients:
     """Client IPs whose secret-failure counter this process read as empty, for STATE_REFRESH_INTERVAL.
 
-    A successful secret check then skips its cache round trip. A failure in this process
-    forgets the IP at once (its next request reads the counter); one made in another
-    process is seen here within the interval, and lets through at most one more failing
-    request per process before this one reads the counter again: a bound on load and
-    noise, which is all this limit is for (spec: Throttling), never a way past it.
-    At most CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE IPs (0: read the counter every time).
+    A successful secret check then skips its cache round trip, and the address is held as
+    it arrived (with its counter), so it is not normalised or digested again either. A
+    failure in this process forgets the address at once (its next request reads the
+    counter); one made in another process is seen here within the interval, and lets
+    through at most one more failing request per held address and process before this one
+    reads the counter again: a bound on load and noise, which is all this limit is for
+    (spec: Throttling), never a way past it. An address is only held after a read found
+    its counter empty, so no address is held for a client that is failing.
+    At most CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE addresses (0: read the counter every time).
     """
 
     def __init__(self) -> None:
+        # (address, limit, window) -> (its counter, monotonic deadline)
         self.until = BoundedLRU(lambda: flex_settings.CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE)
         self.clock = time.monotonic
 
-    def holds(self, c: Counter) -> bool:
-        until = self.until.get((c.ident, c.limit, c.window))
-        return until is not None and self.clock() < until
+    def held(self, ip: str, limit: int, window: int) -> Counter | None:
+        entry = self.until.get((ip, limit, window))
+        return entry[0] if entry is not None and self.clock() < entry[1] else None
 
-    def remember(self, c: Counter) -> None:
+    def remember(self, ip: str, c: Counter) -> None:
         interval = flex_settings.STATE_REFRESH_INTERVAL
         if interval > 0:
-            self.until.put((c.ident, c.limit, c.window), self.clock() + interval)
+            self.until.put((ip, c.limit, c.window), (c, self.clock() + interval))
 
-    def forget(self, c: Counter) -> None:
-        self.until.pop((c.ident, c.limit, c.window))
+    def forget(self, ip: str, c: Counter) -> None:
+        self.until.pop((ip, c.limit, c.window))
 
 
 _clean_clients = _CleanClients()
@@ -211,11 +215,15 @@ def _forget_clean_clients() -> None:
 
 
 class CheckedSecret(CheckedAttempt):
-    """A client-secret check: a failure also ends this process's trust in the IP's empty counter."""
+    """A client-secret check: a failure also ends this process's trust in the address's empty counter."""
+
+    def __init__(self, ip: str, checked: list[Counter], at: int) -> None:
+        super().__init__(checked, at)
+        self.ip = ip
 
     def failed(self) -> None:
         for c in self.checked:
-            _clean_clients.forget(c)
+            _clean_clients.forget(self.ip, c)
         super().failed()
 
 
@@ -230,12 +238,16 @@ def guard_client_secret(ip: str | None) -> Guard:
     cannot hit a 256-bit secret, while charging and refunding would add two cache round
     trips to every successful request. Failures are counted when they happen.
     """
+    if not ip or not flex_settings.THROTTLE_ENABLED:
+        return Unguarded()
+    at = now()
+    limit, window = flex_settings.THROTTLE_CLIENT_SECRET
+    held = _clean_clients.held(ip, limit, window)
+    if held is not None:
+        return CheckedSecret(ip, [held], at)
     c = counter("client", ip, "THROTTLE_CLIENT_SECRET")
     if c is None:
         return Unguarded()
-    at = now()
-    if _clean_clients.holds(c):
-        return CheckedSecret([c], at)
     try:
         counts = _read(store(), [c], at)
     except (TooManyRequests, TemporarilyUnavailable):
@@ -243,8 +255,8 @@ def guard_client_secret(ip: str | None) -> Guard:
     except Exception as exc:  # noqa: BLE001 - any cache backend error
         return _cache_failed(exc)
     if counts[c] == (0, 0):
-        _clean_clients.remember(c)
-    return CheckedSecret([c], at)
+        _clean_clients.remember(ip, c)
+    return CheckedSecret(ip, [c], at)
 
 
 def guard_password(account: str | Sequence[str], ip: str | None, *, reset_pairs: bool = True) -> Guard:
