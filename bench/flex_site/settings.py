@@ -20,8 +20,14 @@ CACHES["default"]["KEY_PREFIX"] = "flexbench"  # noqa: F405
 # bench/run.py --health-checks turns them on for both sites, to show what they cost.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = os.environ.get("BENCH_CONN_HEALTH_CHECKS", "0") == "1"  # noqa: F405
 
-# As settings_production: the security log written off the request thread (bench/run.py --audit-sync: on it).
-FLEX_AUTH = {**FLEX_AUTH, "AUDIT_ASYNC": os.environ.get("BENCH_AUDIT_ASYNC", "1") == "1"}  # noqa: F405
+# As settings_production: the security log written off the request thread (bench/run.py --audit-sync: on it),
+# and one configured issuer (`check --deploy` requires it, flex_auth.E014) rather than one derived
+# from each request's Host header. No scenario reads the metadata, so a placeholder origin will do.
+FLEX_AUTH = {  # noqa: F405
+    **FLEX_AUTH,  # noqa: F405
+    "AUDIT_ASYNC": os.environ.get("BENCH_AUDIT_ASYNC", "1") == "1",
+    "ISSUER": "https://auth.bench.example",
+}
 
 # Realistic logging: every token event is one INFO record on flex_auth_django.security, written to a file.
 LOGGING = {
