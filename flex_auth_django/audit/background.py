@@ -1,7 +1,11 @@
 """The security log off the request thread (FLEX_AUTH['AUDIT_ASYNC']).
 
-The thread that logs a record only makes it and puts it on a queue; one listener thread per
-process hands it to the logger's own `handle()`, in the order logged. So every handler,
+The thread that logs a record only makes it and appends it to a queue; one listener thread per
+process hands it to the logger's own `handle()`, in the order logged. The listener is woken
+once per batch, never per record: woken by the first record, it lets the others of the
+next BATCH_DELAY gather and writes them together. A wake-up per record (a blocking
+queue.get()) costs each request two thread switches, which measured more CPU than the line
+itself (bench/hotpaths.py --audit-line, "paced"). So every handler,
 filter and formatter a site configured in LOGGING (and propagation to the parent loggers)
 sees exactly the records it saw synchronously, with the time, thread and process of the
 request that logged them; only the file write, the formatting and the flush leave the request.
@@ -20,15 +24,18 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable
 
 # Records queued beyond this wait for the listener (back-pressure, never loss): a handler
 # slower than the request rate costs the requests what it costs synchronously, no memory.
 MAX_QUEUED = 10_000
+# Seconds a woken listener waits for more records before writing what it has (flush() and
+# stop() cut it short): how far the log file may lag behind the requests.
+BATCH_DELAY = 0.05
 # Seconds a process at exit waits for its queue to be written before giving up on a stuck handler.
 EXIT_TIMEOUT = 10.0
 
@@ -56,7 +63,9 @@ class BackgroundLogger:
         queued records are the parent's to write)."""
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._queue: queue.SimpleQueue | None = None
+        self._pending: deque | None = None
+        self._wake = threading.Event()  # set: something is queued
+        self._hurry = threading.Event()  # set: a flush() or stop() waits, write without delay
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -65,28 +74,37 @@ class BackgroundLogger:
         if self._closed or not self.enabled():
             logging.Logger.handle(self.logger, record)
             return
-        q = self._queue
-        if q is None or (record.process or os.getpid()) != self._pid:
-            q = self._start()
-            if q is None:  # no thread can start (the interpreter is shutting down): write it now
+        pending = self._pending
+        if pending is None or (record.process or os.getpid()) != self._pid:
+            pending = self._start()
+            if pending is None:  # no thread can start (the interpreter is shutting down): write it now
                 logging.Logger.handle(self.logger, record)
                 return
-        if q.qsize() >= MAX_QUEUED:
+        if len(pending) >= MAX_QUEUED:
             self.flush()
-        q.put(record)
+        pending.append(record)  # deque.append is atomic: no lock, and no thread woken if already
+        if not self._wake.is_set():
+            self._wake.set()
 
-    def _start(self) -> queue.SimpleQueue | None:
+    def queued(self) -> int:
+        """Records (and flush markers) this process has queued and not written yet."""
+        pending = self._pending
+        return len(pending) if pending is not None and self._pid == os.getpid() else 0
+
+    def _start(self) -> deque | None:
         with self._lock:
             pid = os.getpid()
-            if self._pid == pid and self._queue is not None:
-                return self._queue
-            q: queue.SimpleQueue = queue.SimpleQueue()
-            thread = threading.Thread(target=self._run, args=(q,), name="flex-audit-log", daemon=True)
+            if self._pid == pid and self._pending is not None:
+                return self._pending
+            pending: deque = deque()
+            wake, hurry = threading.Event(), threading.Event()
+            thread = threading.Thread(target=self._run, args=(pending, wake, hurry), name="flex-audit-log", daemon=True)
             try:
                 thread.start()
             except RuntimeError:
                 return None
-            self._queue, self._thread, self._pid = q, thread, pid
+            self._wake, self._hurry = wake, hurry
+            self._pending, self._thread, self._pid = pending, thread, pid
             if not self._exit_hook:
                 atexit.register(self.stop)
                 self._exit_hook = True
@@ -96,18 +114,29 @@ class BackgroundLogger:
                 from multiprocessing import util
 
                 util.Finalize(None, self.stop, exitpriority=100)
-            return q
+            return pending
+
+    def _enqueue_urgent(self, pending: deque, item: object) -> None:
+        pending.append(item)
+        self._hurry.set()
+        self._wake.set()
 
     # -- the listener ------------------------------------------------------------------------
-    def _run(self, q: queue.SimpleQueue) -> None:
+    def _run(self, pending: deque, wake: threading.Event, hurry: threading.Event) -> None:
         while True:
-            item = q.get()
-            if item is _STOP:
-                return
-            if isinstance(item, threading.Event):
-                item.set()  # a flush() waiting for everything queued before it
-                continue
-            self._write(item)
+            wake.wait()
+            hurry.wait(BATCH_DELAY)  # let the records of a busy moment gather: one wake-up for them all
+            # Cleared before the queue is read: whatever is appended from now on sets them again.
+            wake.clear()
+            hurry.clear()
+            while pending:
+                item = pending.popleft()
+                if item is _STOP:
+                    return
+                if isinstance(item, threading.Event):
+                    item.set()  # a flush() waiting for everything queued before it
+                    continue
+                self._write(item)
 
     def _write(self, record: logging.LogRecord) -> None:
         try:
@@ -118,32 +147,29 @@ class BackgroundLogger:
     # -- control -------------------------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every record queued so far in this process is handled; False on timeout."""
-        q, thread = self._queue, self._thread
-        if q is None or thread is None or self._pid != os.getpid() or not thread.is_alive():
+        pending, thread = self._pending, self._thread
+        if pending is None or thread is None or self._pid != os.getpid() or not thread.is_alive():
             return True
         if threading.current_thread() is thread:
             return True  # a handler logging to this logger: its record is behind us
         done = threading.Event()
-        q.put(done)
+        self._enqueue_urgent(pending, done)
         return done.wait(timeout)
 
     def stop(self, timeout: float = EXIT_TIMEOUT) -> None:
         """Write everything queued and end the listener; later records are written synchronously."""
         with self._lock:
-            q, thread, pid = self._queue, self._thread, self._pid
+            pending, thread, pid = self._pending, self._thread, self._pid
             self._closed = True
-        if q is None or thread is None or pid != os.getpid():
+        if pending is None or thread is None or pid != os.getpid():
             return
-        q.put(_STOP)
+        self._enqueue_urgent(pending, _STOP)
         thread.join(timeout)
         if thread.is_alive():
             return  # a stuck handler: the rest of the queue cannot be written in order
         # A record another thread queued after the stop marker, while this was stopping.
-        while True:
-            try:
-                item = q.get_nowait()
-            except queue.Empty:
-                return
+        while pending:
+            item = pending.popleft()
             if isinstance(item, logging.LogRecord):
                 self._write(item)
             elif isinstance(item, threading.Event):

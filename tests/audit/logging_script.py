@@ -56,10 +56,10 @@ def main(mode: str, out: str, count: int) -> None:
     logger.setLevel(logging.INFO)
     if mode == "exit":
         log("main", count)
-        print(f"queued_at_exit={audit.log_queue._queue.qsize()}", flush=True)
+        print(f"queued_at_exit={audit.log_queue.queued()}", flush=True)
         return  # the interpreter exits now: atexit must write the rest
     log("parent", count)  # the parent's listener runs and has a backlog when it forks
-    print(f"queued_at_fork={audit.log_queue._queue.qsize()}", flush=True)
+    print(f"queued_at_fork={audit.log_queue.queued()}", flush=True)
     pid = os.fork()
     if pid == 0:
         log("child", count)

@@ -242,6 +242,21 @@ def test_the_admin_static_files_are_served_by_whitenoise(site):
     assert response.getheader("Cache-Control", "").startswith("max-age=315360000")
 
 
+def log_size(site) -> int:
+    """The security log's size once no earlier request's line is still on its way: the listener
+    writes in batches (audit/background.py BATCH_DELAY), so a line may land moments after its answer."""
+    size, quiet_since = -1, time.monotonic()
+    deadline = quiet_since + 30
+    while time.monotonic() < deadline:
+        now = len(site.security_log.read_text())
+        if now != size:
+            size, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since > 0.3:
+            break
+        time.sleep(0.05)
+    return size
+
+
 def logged_since(site, before: int, count: int = 1) -> str:
     """The security log written after offset `before`, once it holds `count` token events: the
     production settings write it from a listener thread (AUDIT_ASYNC), moments after the answer."""
@@ -257,7 +272,7 @@ def logged_since(site, before: int, count: int = 1) -> str:
 def test_security_events_reach_the_log_file_with_the_proxied_client_ip(site, marketplace_client_id):
     body = urlencode({"grant_type": "client_credentials", "client_id": marketplace_client_id})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.9"}
-    before = len(site.security_log.read_text())
+    before = log_size(site)
     assert request(site, "POST", "/oauth/token", body, **headers).status == 200
     log = logged_since(site, before)
     line = next(line for line in log.splitlines() if "event=issued" in line)
@@ -273,7 +288,7 @@ def test_a_client_cannot_choose_its_address_behind_the_proxy(site, marketplace_c
     # The client wrote the first entry; nginx (deploy/nginx.conf) replaces the header, a
     # proxy that appends leaves the client's entry in front of its own: only the last counts.
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "1.2.3.4, 198.51.100.7"}
-    before = len(site.security_log.read_text())
+    before = log_size(site)
     assert request(site, "POST", "/oauth/token", body, **headers).status == 200
     log = logged_since(site, before)
     assert "ip=198.51.100.7" in log and "ip=1.2.3.4" not in log
