@@ -864,7 +864,10 @@ def machine(pg_url: str) -> dict[str, str]:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
     commit = command_output("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
-    if command_output("git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"):
+    # The reports this harness writes (bench/*.md) do not count: the last run's are always there.
+    if command_output(
+        "git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/*.md"
+    ):
         commit += " (with uncommitted changes)"
     return {
         "Date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
