@@ -25,7 +25,7 @@ from datetime import datetime
 
 from django.db import router
 
-from ..db import statements
+from ..db import instances, statements
 from ..models import Application
 from ..protocol import client_ids
 from ..settings import flex_settings
@@ -123,7 +123,7 @@ class _Applications:
 
 
 def _build(values: tuple) -> Application:
-    return Application.from_db(router.db_for_read(Application), list(_FIELDS), list(values))
+    return instances.from_values(Application, router.db_for_read(Application), _FIELDS, values)
 
 
 _held = sync.register(_Applications())

@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import router
 
+from ..db import instances
 from ..models import AccessToken
 from ..settings import flex_settings
 from ..state import applications as held_applications
@@ -142,7 +143,7 @@ def _build(entry: tuple[Any, ...]) -> AccessToken | None:
     application = held_applications.find(client_id)
     if application is None:
         return None
-    token = AccessToken.from_db(router.db_for_read(AccessToken), list(_FIELDS), list(values))
+    token = instances.from_values(AccessToken, router.db_for_read(AccessToken), _FIELDS, values)
     _APPLICATION.set_cached_value(token, application)
     user = None
     if user_values is not None:

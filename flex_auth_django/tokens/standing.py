@@ -31,6 +31,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..db import instances
 from ..models import Application, SignedRevocation
 from ..protocol import client_ids
 from ..settings import flex_settings
@@ -161,7 +162,7 @@ def _state_of(application: Application) -> tuple:
 
 
 def _application(state: tuple) -> Application:
-    return Application.from_db("default", list(_FIELDS), list(state))
+    return instances.from_values(Application, "default", _FIELDS, state)
 
 
 def _timeout(expires: datetime, now: datetime) -> int:
