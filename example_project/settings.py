@@ -81,9 +81,10 @@ if (
     DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     and os.environ.get("PG_SERVER_SIDE_BINDING", "1") == "1"
 ):
-    # Server-side binding lets psycopg prepare the few statements every request repeats
-    # (client lookup, token lookup), so PostgreSQL stops re-planning them. Turn it off
-    # behind a transaction-pooling PgBouncer, which cannot keep prepared statements.
+    # Server-side binding: psycopg sends the parameters apart from the SQL (the extended
+    # protocol) instead of quoting them into it. Statements are not prepared: Django passes
+    # prepare_threshold=None unless OPTIONS names one. Turn it off behind a transaction-pooling
+    # PgBouncer older than 1.21, which cannot follow the extended protocol across transactions.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -59,7 +59,7 @@ TEMPLATES = [
 ]
 
 # As example_project: persistent connections (health-checked only with --health-checks) and
-# server-side binding, so both sites' drivers prepare repeated statements alike.
+# server-side binding, so both sites' drivers talk to PostgreSQL alike.
 DATABASES = {
     "default": dj_database_url.config(
         default="postgres://root@127.0.0.1:5432/flex_bench_dot",
