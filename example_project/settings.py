@@ -84,7 +84,7 @@ if (
     # Server-side binding: psycopg sends the parameters apart from the SQL (the extended
     # protocol) instead of quoting them into it. Statements are not prepared: Django passes
     # prepare_threshold=None unless OPTIONS names one. Turn it off behind a transaction-pooling
-    # PgBouncer older than 1.21, which cannot follow the extended protocol across transactions.
+    # PgBouncer (PG_SERVER_SIDE_BINDING=0), as the deployment guide says.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
