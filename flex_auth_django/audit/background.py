@@ -97,13 +97,12 @@ class BackgroundLogger:
             if self._pid == pid and self._pending is not None:
                 return self._pending
             pending: deque = deque()
-            wake, hurry = threading.Event(), threading.Event()
-            thread = threading.Thread(target=self._run, args=(pending, wake, hurry), name="flex-audit-log", daemon=True)
+            events = (self._wake, self._hurry)  # this process's own, made by _reset()
+            thread = threading.Thread(target=self._run, args=(pending, *events), name="flex-audit-log", daemon=True)
             try:
                 thread.start()
             except RuntimeError:
                 return None
-            self._wake, self._hurry = wake, hurry
             self._pending, self._thread, self._pid = pending, thread, pid
             if not self._exit_hook:
                 atexit.register(self.stop)
@@ -129,14 +128,21 @@ class BackgroundLogger:
             # Cleared before the queue is read: whatever is appended from now on sets them again.
             wake.clear()
             hurry.clear()
-            while pending:
-                item = pending.popleft()
-                if item is _STOP:
-                    return
-                if isinstance(item, threading.Event):
-                    item.set()  # a flush() waiting for everything queued before it
-                    continue
+            if self._drain(pending):
+                return
+
+    def _drain(self, pending: deque) -> bool:
+        """Write what is queued, in order, releasing the flush() calls waiting on their markers;
+        True once the stop marker is reached (what follows it is left for stop())."""
+        while pending:
+            item = pending.popleft()
+            if item is _STOP:
+                return True
+            if isinstance(item, threading.Event):
+                item.set()  # a flush() waiting for everything queued before it
+            else:
                 self._write(item)
+        return False
 
     def _write(self, record: logging.LogRecord) -> None:
         try:
@@ -168,9 +174,4 @@ class BackgroundLogger:
         if thread.is_alive():
             return  # a stuck handler: the rest of the queue cannot be written in order
         # A record another thread queued after the stop marker, while this was stopping.
-        while pending:
-            item = pending.popleft()
-            if isinstance(item, logging.LogRecord):
-                self._write(item)
-            elif isinstance(item, threading.Event):
-                item.set()
+        self._drain(pending)
