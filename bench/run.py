@@ -76,6 +76,7 @@ import contextlib
 import datetime
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import re
@@ -704,7 +705,7 @@ class Run:
             seen, spent = warm["requests"], args.warmup
             while seen < wanted and spent < WARM_PASSES_CAP:
                 rate = max(warm["requests"] / args.warmup, 1)
-                step = float(max(1, min(int(WARM_PASSES_CAP - spent), round((wanted - seen) / rate + 0.5))))
+                step = float(max(1, min(int(WARM_PASSES_CAP - spent), math.ceil((wanted - seen) / rate))))
                 more = run_wrk(self.server.base, self.scenario, duration=step, pool=pool, **common)
                 if more["non200"]:
                     self.result.problems.append(f"warm-up failed: {more['non200']} non-200")

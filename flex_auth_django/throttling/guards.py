@@ -238,11 +238,9 @@ def guard_client_secret(ip: str | None) -> Guard:
     cannot hit a 256-bit secret, while charging and refunding would add two cache round
     trips to every successful request. Failures are counted when they happen.
     """
-    if not ip or not flex_settings.THROTTLE_ENABLED:
-        return Unguarded()
     at = now()
-    limit, window = flex_settings.THROTTLE_CLIENT_SECRET
-    held = _clean_clients.held(ip, limit, window)
+    # Only held while the throttle is on: any settings change (THROTTLE_ENABLED off) clears them.
+    held = _clean_clients.held(ip, *flex_settings.THROTTLE_CLIENT_SECRET) if ip else None
     if held is not None:
         return CheckedSecret(ip, [held], at)
     c = counter("client", ip, "THROTTLE_CLIENT_SECRET")
