@@ -1,7 +1,8 @@
 """Revocation propagation (spec: Token formats and signing keys): two real servers on one PostgreSQL
 database and one Redis, each holding applications and tokens in memory. Every revocation path is
 refused at once by the process that made it and by the other within STATE_REFRESH_INTERVAL; with
-Redis down, each request asks the database (fail closed), and never answers 500.
+Redis down, each request asks the database (fail closed), and never answers 500. The client-secret
+throttle's memo of clean addresses is held to the same interval.
 
 The bound polled is the interval plus two seconds of slack for a loaded machine: it checks the
 contract (refused within the bound), never how fast anything is.
@@ -288,3 +289,32 @@ def test_with_redis_down_each_request_asks_the_database_and_fails_closed(tmp_pat
         assert call(f"{b.base}/oauth/revoke", params=revoke)[0] == 200
         assert status(b, ANONYMOUS_API, kept) == 401
         refused_within(lambda: status(a, ANONYMOUS_API, kept), "after Redis came back")
+
+
+def test_secret_failures_counted_on_one_server_throttle_the_other_within_the_interval(tmp_path):
+    """The clean-address memo of the client-secret throttle (CLIENT_SECRET_CLEAN_IPS_CACHE_SIZE):
+    a server that read an address's counter empty skips that read for STATE_REFRESH_INTERVAL,
+    so failures counted by another server reach it within the interval, and never later."""
+    if not redis_reachable():
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match="*:client:*"):  # earlier tests' secret failures from 127.0.0.1
+        client.delete(key)
+    a, b = start_two(tmp_path, REDIS_URL)
+    with a, b:
+        a.start()
+        b.start()
+        integ = ApplicationFactory(integration=True)
+        grant = {"client_id": str(integ.client_id), "grant_type": "client_credentials"}
+        assert a.token(**grant, client_secret=integ.secret)[0] == 200  # a now holds 127.0.0.1 as clean
+        codes = []
+        while len(codes) <= 100 and (not codes or codes[-1] == 401):
+            codes.append(b.token(**grant, client_secret="flxs_wrong")[0])
+        assert codes == [401] * 100 + [429]  # b counted them in Redis and refuses
+        deadline = time.monotonic() + BOUND
+        while (code := a.token(**grant, client_secret=integ.secret)[0]) == 200:
+            assert time.monotonic() < deadline, f"a still answers 200 after {BOUND} s"
+            time.sleep(0.1)
+        assert code == 429
